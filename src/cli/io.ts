@@ -1,0 +1,18 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Everything a command may take from the process, passed in so that commands stay testable and
+ * the stages below them never read process state themselves.
+ */
+export interface CliIO {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Aborted on SIGINT; every stream and engine call listens to it. */
+  readonly signal: AbortSignal;
+}
+
+export function processIO(signal: AbortSignal): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal };
+}
