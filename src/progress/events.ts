@@ -26,7 +26,75 @@ export interface ContextDoneEvent {
   readonly sha256?: string;
 }
 
-export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent;
+/** `pack build` is about to send the context to an engine. */
+export interface BuildStartEvent {
+  readonly type: 'build.start';
+  /** Engine address, e.g. `unix:///var/run/docker.sock`, and why it was chosen. */
+  readonly engine: string;
+  readonly engineReason: string;
+  /** The Dockerfile as the user knows it (path relative to the project, or `(generated)`). */
+  readonly dockerfile: string;
+  readonly tags: readonly string[];
+  /** Number of build steps (Docker's classic builder counts every instruction), when known. */
+  readonly steps?: number;
+}
+
+/** The engine started a step (`Step i/N : INSTRUCTION`). */
+export interface BuildStepEvent {
+  readonly type: 'build.step';
+  readonly index: number;
+  readonly total: number;
+  readonly instruction: string;
+  /** 1-based line of the instruction in the Dockerfile, when pack could map the step. */
+  readonly line?: number;
+}
+
+/** A step finished; `cached` when the engine reused a cached layer (` ---> Using cache`). */
+export interface BuildStepDoneEvent {
+  readonly type: 'build.step.done';
+  readonly index: number;
+  readonly cached: boolean;
+}
+
+/** One line of output from a step (RUN output, pull status). */
+export interface BuildOutputEvent {
+  readonly type: 'build.output';
+  readonly step?: number;
+  readonly text: string;
+}
+
+/** An image with the same build digest exists: nothing was sent, only the tags were applied. */
+export interface BuildSkippedEvent {
+  readonly type: 'build.skipped';
+  readonly imageId: string;
+  readonly digest: string;
+  readonly tags: readonly string[];
+}
+
+export interface BuildDoneEvent {
+  readonly type: 'build.done';
+  readonly imageId: string;
+  readonly tags: readonly string[];
+  readonly durationMs: number;
+}
+
+/** The build failed; the error itself is reported by the CLI. */
+export interface BuildFailedEvent {
+  readonly type: 'build.failed';
+  readonly code: string;
+  readonly message: string;
+}
+
+export type BuildEvent =
+  | BuildStartEvent
+  | BuildStepEvent
+  | BuildStepDoneEvent
+  | BuildOutputEvent
+  | BuildSkippedEvent
+  | BuildDoneEvent
+  | BuildFailedEvent;
+
+export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent | BuildEvent;
 
 export type Emit = (event: PackEvent) => void;
 
