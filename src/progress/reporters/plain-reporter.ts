@@ -1,0 +1,45 @@
+/**
+ * Not a TTY (CI logs, pipes): plain lines on stderr, no timestamps, no redraws, one line per
+ * step. Step output is not repeated here; a failing step's last lines are part of its error.
+ */
+import type { Writable } from 'node:stream';
+import type { PackEvent } from '../events.js';
+import { formatBytes, formatDuration } from './format-bytes.js';
+import type { Reporter } from './reporter.js';
+
+export function createPlainReporter(stderr: Writable): Reporter {
+  const write = (line: string): void => {
+    stderr.write(`${line}\n`);
+  };
+  return {
+    emit: (event: PackEvent) => {
+      switch (event.type) {
+        case 'warning':
+          write(`warning: ${event.message}`);
+          break;
+        case 'build.start':
+          write(`Building ${event.dockerfile} on ${event.engine} (${event.engineReason})`);
+          break;
+        case 'context.done':
+          write(`Sent context: ${event.files} files, ${formatBytes(event.bytes)}`);
+          break;
+        case 'build.step':
+          write(`Step ${event.index}/${event.total}: ${event.instruction}`);
+          break;
+        case 'build.skipped':
+          write(`Unchanged since ${event.imageId.slice(7, 19)} (build digest ${event.digest.slice(0, 19)}…): nothing sent${tagNote(event.tags)}`);
+          break;
+        case 'build.done':
+          write(`Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}`);
+          break;
+        default:
+          break;
+      }
+    },
+    close: () => {},
+  };
+}
+
+function tagNote(tags: readonly string[]): string {
+  return tags.length > 0 ? `; tagged ${tags.join(', ')}` : '';
+}

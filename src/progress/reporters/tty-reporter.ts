@@ -1,0 +1,119 @@
+/**
+ * On a terminal: cli-progress bars on stderr (the only cli-progress import in pack).
+ *   Context  [██████░░░░]  3.4 MB / 5.0 MB     bytes of the context tar streamed to the engine
+ *   Step 3/7 [████░░░░░░]  RUN npm ci         the step the engine is running
+ *     │ added 42 packages in 3s               the step's last output lines, below the bars
+ * Warnings and the final summary are printed above the bars (MultiBar.log).
+ */
+import type { Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
+import type { PackEvent } from '../events.js';
+import { formatBytes, formatDuration } from './format-bytes.js';
+import type { Reporter } from './reporter.js';
+
+/** Output lines of the running step kept on screen. */
+const TAIL_LINES = 5;
+const BAR_WIDTH = 24;
+
+type Stream = Writable & { isTTY?: boolean; columns?: number };
+
+export function createTtyReporter(stderr: Stream): Reporter {
+  const width = (): number => Math.max(40, (stderr.columns ?? 80) - 1);
+  const clip = (text: string): string => (text.length > width() ? `${text.slice(0, width() - 1)}…` : text);
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream: stderr as unknown as NodeJS.WritableStream,
+      hideCursor: true,
+      clearOnComplete: false,
+      linewrap: false,
+      barsize: BAR_WIDTH,
+      fps: 10,
+      format: (options, params, payload: { kind?: string; label?: string; text?: string }) => {
+        const done = Math.round(Math.min(1, params.progress) * BAR_WIDTH);
+        const bar = (options.barCompleteString ?? '').slice(0, done) + (options.barIncompleteString ?? '').slice(0, BAR_WIDTH - done);
+        switch (payload.kind) {
+          case 'upload':
+            return clip(`Context  [${bar}] ${formatBytes(params.value)}${params.total > 0 ? ` / ${formatBytes(params.total)}` : ''}`);
+          case 'step':
+            return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${payload.text ?? ''}`);
+          default:
+            return clip(`  │ ${payload.text ?? ''}`);
+        }
+      },
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let upload: cliProgress.SingleBar | undefined;
+  let stepBar: cliProgress.SingleBar | undefined;
+  const tail: cliProgress.SingleBar[] = [];
+  const lines: string[] = [];
+  let closed = false;
+
+  const clearTail = (): void => {
+    lines.length = 0;
+    for (const bar of tail) bar.update({ text: '' });
+  };
+
+  return {
+    emit: (event: PackEvent) => {
+      if (closed) return;
+      switch (event.type) {
+        case 'warning':
+          multibar.log(`warning: ${event.message}\n`);
+          break;
+        case 'build.start':
+          multibar.log(`Building ${event.dockerfile} on ${event.engine} (${event.engineReason})\n`);
+          break;
+        case 'context.progress': {
+          upload ??= multibar.create(event.totalBytes ?? 0, 0, { kind: 'upload' });
+          if (event.totalBytes !== undefined) upload.setTotal(event.totalBytes);
+          upload.update(event.bytes);
+          break;
+        }
+        case 'context.done': {
+          upload ??= multibar.create(event.bytes, 0, { kind: 'upload' });
+          upload.setTotal(event.bytes);
+          upload.update(event.bytes);
+          break;
+        }
+        case 'build.step': {
+          stepBar ??= multibar.create(event.total, 0, { kind: 'step' });
+          stepBar.setTotal(event.total);
+          stepBar.update(event.index - 1, { kind: 'step', label: `Step ${event.index}/${event.total}`, text: event.instruction });
+          clearTail();
+          break;
+        }
+        case 'build.step.done':
+          stepBar?.update(event.index);
+          break;
+        case 'build.output': {
+          lines.push(event.text);
+          if (lines.length > TAIL_LINES) lines.shift();
+          while (tail.length < lines.length) tail.push(multibar.create(1, 0, { kind: 'output', text: '' }));
+          lines.forEach((text, i) => tail[i]?.update({ text }));
+          break;
+        }
+        case 'build.skipped':
+          multibar.log(`Unchanged since ${event.imageId.slice(7, 19)} (build digest ${event.digest.slice(0, 19)}…): nothing sent${tagNote(event.tags)}\n`);
+          break;
+        case 'build.done':
+          clearTail();
+          multibar.log(`Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}\n`);
+          break;
+        default:
+          break;
+      }
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      // Drop the output tail; the bars' final state stays on screen.
+      for (const bar of tail) multibar.remove(bar);
+      multibar.stop();
+    },
+  };
+}
+
+function tagNote(tags: readonly string[]): string {
+  return tags.length > 0 ? `; tagged ${tags.join(', ')}` : '';
+}
