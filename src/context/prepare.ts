@@ -63,6 +63,8 @@ export interface DockerfileInfo {
 }
 
 export interface PreparedContext {
+  /** The request this was prepared from (to prepare the same context in the other mode). */
+  readonly request: ContextRequest;
   readonly contextDir: string;
   readonly mode: WalkMode;
   readonly ignoreFile: IgnoreFileInfo | undefined;
@@ -132,6 +134,7 @@ export function prepareContext(request: ContextRequest): PreparedContext {
   const ignoreSuffix = injected.length > 0 ? `\n${nameInContext}\n` : undefined;
 
   return {
+    request,
     contextDir,
     mode,
     ignoreFile,
