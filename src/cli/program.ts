@@ -32,5 +32,71 @@ export function buildProgram(io: CliIO): Command {
 
   // Commands are declared below, one block each.
 
+  const contextFlags = (command: Command): Command =>
+    command
+      .option('-f, --file <path>', 'Dockerfile to use (default: DIR/Dockerfile); may lie outside the context')
+      .option('--dockerignore-mode <mode>', 'buildkit (as docker build today) or legacy (as DOCKER_BUILDKIT=0)')
+      .option('--source-date-epoch <seconds>', 'clamp file times to this (default: $SOURCE_DATE_EPOCH) for byte-identical tars');
+
+  contextFlags(
+    program
+      .command('context')
+      .description('write the exact build context a build would send, as a tar (or list its members)')
+      .argument('[dir]', 'the project folder (build context)', '.'),
+  )
+    .option('-o, --output <file>', 'write the tar to FILE (written under a temporary name, renamed when complete); - for stdout')
+    .option('--list', 'print the paths that would be sent, one per line')
+    .option('--gzip', 'gzip the tar')
+    .option('--json', 'machine-readable output: NDJSON events and a result object (with --list: one entry per line)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { runContext } = await import('./commands/context.js');
+      await runContext(dir, flags, io);
+    });
+
+  contextFlags(
+    program
+      .command('plan')
+      .description('show what a build would do: the context it would send, what .dockerignore excludes, and warnings')
+      .argument('[dir]', 'the project folder (build context)', '.'),
+  )
+    .option('--why <path...>', 'explain which .dockerignore line decides PATH (relative to the context)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { runPlan } = await import('./commands/plan.js');
+      await runPlan(dir, flags, io);
+    });
+
+  program
+    .command('build')
+    .description('build an image from a project folder through the Docker engine (tags, progress, skip when unchanged)')
+    .argument('[dir]', 'the project folder (build context)', '.')
+    .option('-t, --tag <name:tag>', 'name and tag the image (repeatable)', collect, [])
+    .option('-f, --file <path>', 'the Dockerfile to use (may lie outside the project)')
+    .option('--build-arg <name=value>', 'set a build argument; NAME alone takes $NAME (repeatable)', collect, [])
+    .option('--label <key=value>', 'add a label to the image (repeatable)', collect, [])
+    .option('--target <stage>', 'build up to this stage of a multi-stage Dockerfile')
+    .option('--platform <os/arch>', 'the platform to build for, e.g. linux/amd64')
+    .option('--network <mode>', 'network for RUN steps: default, none or host')
+    .option('--no-cache', 'do not use the engine build cache (and do not skip an unchanged build)')
+    .option('--pull', 'always pull newer base images')
+    .option('-q, --quiet', 'print only the image ID')
+    .option('--json', 'one JSON object per event and a final result object on stdout')
+    .option('--force', 'build even when an identical build already produced an image')
+    .option('--source-date-epoch <seconds>', 'clamp context mtimes and set the created label (default: $SOURCE_DATE_EPOCH)')
+    .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy')
+    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
+    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { buildCommand } = await import('./commands/build.js');
+      // commander turns --no-cache into cache=false.
+      await buildCommand(dir, { ...flags, noCache: flags['cache'] === false }, io);
+    });
+
   return program;
+}
+
+/** Repeatable options collect into an array. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { checkTarget, readDockerfileFacts } from '../../src/build/dockerfile-facts.js';
+import { validateDockerfile } from '../../src/build/validate-dockerfile.js';
+
+const multiStage = [
+  '# syntax is a comment here',
+  'ARG BASE=busybox:local',
+  'FROM ${BASE} AS build',
+  'RUN echo one \\',
+  '    && echo two',
+  '',
+  'FROM build AS test',
+  'RUN true',
+  'FROM scratch',
+  'COPY --from=build /bin/busybox /busybox',
+].join('\n');
+
+describe('readDockerfileFacts', () => {
+  it('lists instructions in the order the classic builder numbers its steps, with their lines', () => {
+    const facts = readDockerfileFacts(multiStage, {});
+    expect(facts.instructions).toEqual([
+      { keyword: 'ARG', line: 2 },
+      { keyword: 'FROM', line: 3 },
+      { keyword: 'RUN', line: 4 },
+      { keyword: 'FROM', line: 7 },
+      { keyword: 'RUN', line: 8 },
+      { keyword: 'FROM', line: 9 },
+      { keyword: 'COPY', line: 10 },
+    ]);
+  });
+
+  it('knows the stages, expands meta ARGs in FROM (build args win) and tells stages from images', () => {
+    expect(readDockerfileFacts(multiStage, { BASE: 'other:2' }).stages).toEqual([
+      { name: 'build', from: 'other:2', fromStage: false, line: 3, instructionIndex: 1 },
+      { name: 'test', from: 'build', fromStage: true, line: 7, instructionIndex: 3 },
+      { from: 'scratch', fromStage: true, line: 9, instructionIndex: 5 },
+    ]);
+    expect(readDockerfileFacts(multiStage, {}).stages[0]?.from).toBe('busybox:local');
+  });
+
+  it('checks --target against the stages', () => {
+    const facts = readDockerfileFacts(multiStage, {});
+    expect(() => checkTarget(facts, 'TEST', 'Dockerfile')).not.toThrow();
+    expect(() => checkTarget(facts, 'release', 'Dockerfile')).toThrow('--target "release": Dockerfile has no stage named so');
+  });
+});
+
+describe('validateDockerfile', () => {
+  it('names the file and line of an unknown instruction', () => {
+    expect(() => validateDockerfile('FROM busybox:local\n\nFOO bar\n', 'app/Dockerfile')).toThrow('app/Dockerfile:3: Unknown instruction: FOO');
+  });
+
+  it('refuses a Dockerfile without FROM', () => {
+    expect(() => validateDockerfile('RUN echo\n', 'Dockerfile')).toThrow(/^Dockerfile:1: No source image provided with `FROM`$/);
+  });
+
+  it('lets warnings through (Docker builds them)', () => {
+    expect(() => validateDockerfile('FROM busybox:local\nMAINTAINER someone\n', 'Dockerfile')).not.toThrow();
+  });
+});
