@@ -127,15 +127,6 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
     }
   }
 
-  deps.emit({
-    type: 'build.start',
-    engine: engine.endpoint.url,
-    engineReason: engine.endpoint.reason,
-    dockerfile: display,
-    tags,
-    // The classic builder adds one LABEL step for the labels it is given.
-    steps: stepCount(facts, options.target) + 1,
-  });
   const buildStarted = now();
   let tarSha256: string | undefined;
   const emit = (event: PackEvent): void => {
@@ -147,12 +138,22 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
     }
     deps.emit(event);
   };
+  const labels = digest !== undefined ? { ...request.labels, [BUILD_DIGEST_LABEL]: digest } : request.labels;
   const registryConfig = request.registryAuth
     ? await request.registryAuth(
         facts.stages.filter((stage) => !stage.fromStage).map((stage) => stage.from),
         signal,
       )
     : undefined;
+  deps.emit({
+    type: 'build.start',
+    engine: engine.endpoint.url,
+    engineReason: engine.endpoint.reason,
+    dockerfile: display,
+    tags,
+    // The classic builder appends one LABEL step per label it is given.
+    steps: stepCount(facts, options.target) + Object.keys(labels).length,
+  });
   const context = tarContext(entries, {
     ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
     ...(signal ? { signal } : {}),
@@ -166,7 +167,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
         dockerfile: prepared.dockerfile.nameInContext,
         tags,
         buildArgs: options.buildArgs,
-        labels: digest !== undefined ? { ...request.labels, [BUILD_DIGEST_LABEL]: digest } : request.labels,
+        labels,
         ...(options.target !== undefined ? { target: options.target } : {}),
         ...(options.platform !== undefined ? { platform: options.platform } : {}),
         noCache: options.noCache,

@@ -24,6 +24,7 @@ export const KEPT_LINES = 20;
 
 const STEP_LINE = /^Step (\d+)\/(\d+) : (.*)$/;
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+const SGR = /\u001b\[[0-9;]*m/g;
 
 export interface BuildStreamResult {
   readonly imageId: string;
@@ -46,7 +47,10 @@ export async function interpretBuildStream(messages: AsyncIterable<JsonMessage>,
     if (step.cached) cachedSteps += 1;
   };
 
-  const line = (text: string): void => {
+  const line = (raw: string): void => {
+    // The classic builder wraps a RUN's stderr in red (ESC[91m … ESC[0m), and the closing code
+    // lands at the start of its next line: colours would break both matching and CI logs.
+    const text = raw.replace(SGR, '');
     const stepMatch = STEP_LINE.exec(text);
     if (stepMatch !== null) {
       finishStep();

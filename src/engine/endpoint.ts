@@ -138,7 +138,7 @@ async function defaultContextEndpoint(
   const raw = host === undefined || host.trim() === '' ? (tls ? DEFAULT_TLS_HOST : `unix://${DEFAULT_UNIX_SOCKET}`) : host.trim();
   const address = parseHost(raw, tls, origin);
   const url = formatAddress(address);
-  const reason = source === 'default' ? `${url} (${origin}; no --host, DOCKER_HOST, DOCKER_CONTEXT or current docker context)` : origin;
+  const reason = source === 'default' ? `${origin}: no --host, DOCKER_HOST, DOCKER_CONTEXT or current docker context` : origin;
   return { address, url, source, contextName: DEFAULT_CONTEXT, reason: withTlsNote(reason, address) };
 }
 

@@ -55,7 +55,8 @@ describe('interpretBuildStream', () => {
       { stream: 'Step 2/2 : RUN echo out; exit 3\n' },
       { stream: ' ---> Running in 0baf30fbffd0\n' },
       { stream: 'out\n' },
-      { stream: 'Removing intermediate container 0baf30fbffd0\n' },
+      { stream: '\u001b[91merr\n' },
+      { stream: '\u001b[0mRemoving intermediate container 0baf30fbffd0\n' },
       {
         errorDetail: { code: 3, message: "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3" },
         error: "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3",
@@ -65,7 +66,7 @@ describe('interpretBuildStream', () => {
     await expect(failure).rejects.toBeInstanceOf(BuildStepError);
     await expect(failure).rejects.toMatchObject({
       step: { index: 2, total: 2, instruction: 'RUN echo out; exit 3' },
-      lastLines: ['out'],
+      lastLines: ['out', 'err'],
       exitStatus: 3,
       message: "step 2/2 failed (RUN echo out; exit 3): The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3",
     });

@@ -21,7 +21,7 @@ export function createPlainReporter(stderr: Writable): Reporter {
           write(`Building ${event.dockerfile} on ${event.engine} (${event.engineReason})`);
           break;
         case 'context.done':
-          write(`Sent context: ${event.files} files, ${formatBytes(event.bytes)}`);
+          write(`Sent context: ${event.files} ${event.files === 1 ? 'file' : 'files'}, ${formatBytes(event.bytes)}`);
           break;
         case 'build.step':
           write(`Step ${event.index}/${event.total}: ${event.instruction}`);
