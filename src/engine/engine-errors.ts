@@ -134,5 +134,8 @@ function engineMessageOf(error: unknown): string {
   }
   if (typeof json === 'string' && json.trim() !== '') return json.trim();
   if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
-  return error instanceof Error ? error.message : String(error);
+  // For streaming calls (build, push) docker-modem leaves `json` empty and puts the body's message
+  // in its own text: "(HTTP code 500) server error - <message> ".
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
