@@ -98,7 +98,7 @@ describeEngine('pack build: a Node app with an npm dependency on node:local', ()
     expect(second.skipped).toBe(false);
     expect(await run(second.imageId)).toBe('app v2: 2m\n');
 
-    const layers = async (id: string): Promise<string[]> => (await engine.inspectImage(id))?.layers ?? [];
+    const layers = async (id: string): Promise<readonly string[]> => (await engine.inspectImage(id))?.layers ?? [];
     const [before, after] = [await layers(first.imageId), await layers(second.imageId)];
     const base = await layers('node:local');
     // node:local's layers, WORKDIR, manifests and the npm ci layer are shared; only COPY index.js differs.
