@@ -5,22 +5,24 @@
  * mtimes in whole seconds, two zero blocks at the end. The same entries give the same bytes.
  *
  * Streaming: the archive is produced on demand (a pull-based Readable) so memory stays bounded
- * however large the context is. Small files are read whole, a bounded number ahead of the one
- * being written so the thread pool reads in parallel while the output keeps Docker's order;
- * large files are read in chunks only as fast as the consumer takes them.
+ * however large the context is. Headers and small files are written straight into zero-filled
+ * output buffers (small files with one synchronous read each: see read-file.ts), at most
+ * BATCH_SIZE bytes between two yields to the event loop; large files are read asynchronously in
+ * chunks, only as fast as the consumer takes them. The SHA-256 of the output is computed as it
+ * flows, on a worker thread once the archive is large (stream-digest.ts).
  */
-import { createHash } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import type { ContextEntry } from './entry.js';
 import { PackError } from '../errors.js';
 import { silent, type Emit } from '../progress/events.js';
-import { readFileChunks, readWholeFile } from './read-file.js';
+import { readFileChunks, readFileIntoSync } from './read-file.js';
+import { StreamDigest } from './stream-digest.js';
 import {
   END_OF_ARCHIVE_SIZE,
   TypeFlag,
   blockPadding,
-  encodeTarHeader,
   tarHeaderSize,
+  writeTarHeader,
   type TarHeader,
 } from './tar-header.js';
 
@@ -36,15 +38,16 @@ export interface TarContextOptions {
   readonly emit?: Emit;
 }
 
-/** Files up to this size are read whole with one read; larger ones are streamed in chunks. */
-export const SMALL_FILE_MAX = 256 * 1024;
-/** Chunk size for large files (and the Readable's buffer): few calls, bounded memory. */
+/** Files up to this size are read whole, synchronously; larger ones are streamed in chunks. */
+export const SMALL_FILE_MAX = 1024 * 1024;
+/** Chunk size for large files. */
 const CHUNK_SIZE = 1024 * 1024;
-/** Read-ahead window for small files: at most this many entries and this many bytes in memory. */
-const READ_AHEAD_ENTRIES = 32;
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-/** Small members are gathered into pieces of about this size before they are pushed. */
+/** The Readable buffers this much, so file reads run ahead while the consumer writes. */
+const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Headers and small files are gathered into pieces of about this size before they are pushed. */
 const BATCH_SIZE = 256 * 1024;
+/** Shared output buffers are allocated this large (or larger for one big small file). */
+const BUFFER_SIZE = 1024 * 1024;
 /** Progress events at most every this many members or bytes. */
 const PROGRESS_ENTRIES = 64;
 const PROGRESS_BYTES = 8 * 1024 * 1024;
@@ -67,7 +70,7 @@ export function tarContext(
   }
   const stream = Readable.from(encode(entries, options, totalBytes), {
     objectMode: false,
-    highWaterMark: CHUNK_SIZE,
+    highWaterMark: HIGH_WATER_MARK,
   });
   if (options.signal !== undefined) addAbortSignal(options.signal, stream);
   return stream;
@@ -124,112 +127,50 @@ function linkOf(entry: ContextEntry): string {
   return entry.linkname;
 }
 
-/** One member waiting to be written, with its content being read ahead when it is small. */
-interface Pending {
-  readonly entry: ContextEntry;
-  readonly header: TarHeader;
-  /** Whole content (from memory, or a read in flight); undefined when there is none or it is streamed. */
-  readonly data: Buffer | Promise<Buffer> | undefined;
-  /** Bytes this member holds in the read-ahead window. */
-  readonly reserved: number;
-}
-
-function ignore(): void {}
-
 /**
- * Pulls entries from the walker in order and starts reading small files a bounded distance ahead.
- * Reads run in libuv's pool in parallel; results are taken strictly in entry order.
+ * Output gathered in zero-filled buffers: headers and small files are written in place and
+ * padding is simply left zero, so small members cost no extra copies.
  */
-class ReadAhead {
-  private readonly queue: Pending[] = [];
-  private reservedBytes = 0;
-  private exhausted = false;
-  private readonly iterator: AsyncIterator<ContextEntry> | Iterator<ContextEntry>;
+class Output {
+  buffer: Buffer = Buffer.alloc(0);
+  private used = 0;
 
-  constructor(
-    entries: AsyncIterable<ContextEntry> | Iterable<ContextEntry>,
-    private readonly sourceDateEpoch: number | undefined,
-  ) {
-    this.iterator =
-      Symbol.asyncIterator in entries
-        ? entries[Symbol.asyncIterator]()
-        : (entries as Iterable<ContextEntry>)[Symbol.iterator]();
+  /** Bytes written and not yet taken. */
+  get length(): number {
+    return this.used;
   }
 
-  async next(): Promise<Pending | undefined> {
-    while (
-      !this.exhausted &&
-      this.queue.length < READ_AHEAD_ENTRIES &&
-      this.reservedBytes < READ_AHEAD_BYTES
-    ) {
-      const result = await this.iterator.next();
-      if (result.done === true) {
-        this.exhausted = true;
-        break;
-      }
-      const pending = this.start(result.value);
-      this.queue.push(pending);
-      this.reservedBytes += pending.reserved;
+  /**
+   * Makes sure `size` zero-filled bytes follow the output in `buffer`, and returns where they
+   * start; they count once committed.
+   */
+  reserve(size: number): number {
+    if (this.used + size > this.buffer.length) {
+      this.pending = this.used > 0 ? this.take() : undefined;
+      this.buffer = Buffer.alloc(Math.max(BUFFER_SIZE, size));
     }
-    const pending = this.queue.shift();
-    if (pending !== undefined) this.reservedBytes -= pending.reserved;
-    return pending;
+    return this.used;
   }
 
-  private start(entry: ContextEntry): Pending {
-    const header = headerFor(entry, this.sourceDateEpoch);
-    if (entry.type !== 'file') return { entry, header, data: undefined, reserved: 0 };
-    if (entry.content !== undefined) return { entry, header, data: entry.content, reserved: 0 };
-    if (entry.size === 0) {
-      // Go's addTarFile opens a regular file only when its size is non-zero; so do we.
-      return { entry, header, data: Buffer.alloc(0), reserved: 0 };
-    }
-    if (entry.source === undefined) {
-      throw new PackError(
-        'CONTEXT_ENTRY_INVALID',
-        `${entry.path}: file entry with neither a source path nor content`,
-      );
-    }
-    if (entry.size > SMALL_FILE_MAX) return { entry, header, data: undefined, reserved: 0 };
-    const data = readWholeFile(entry.source, entry.size, entry.path);
-    // Failures surface when this member's turn comes; until then the rejection is expected.
-    data.catch(ignore);
-    return { entry, header, data, reserved: entry.size };
+  /** Counts `size` bytes written into the last reserved region. */
+  commit(size: number): void {
+    this.used += size;
   }
 
-  /** Stops the walker and waits for reads in flight, so no descriptor outlives the stream. */
-  async close(): Promise<void> {
-    const reads = this.queue.splice(0).map((pending) => pending.data);
-    if (!this.exhausted) {
-      this.exhausted = true;
-      await this.iterator.return?.();
-    }
-    await Promise.allSettled(reads);
+  /** A full piece set aside by `reserve` when it needed a fresh buffer. */
+  pending: Buffer | undefined;
+
+  /** Everything written so far, as a view; the rest of the buffer stays for what comes next. */
+  take(): Buffer {
+    const piece = this.buffer.subarray(0, this.used);
+    this.buffer = this.buffer.subarray(this.used);
+    this.used = 0;
+    return piece;
   }
 }
 
-/** Small pieces (headers, small files, padding) gathered into larger buffers before pushing. */
-class Batch {
-  private parts: Buffer[] = [];
-  length = 0;
-
-  add(buffer: Buffer): void {
-    if (buffer.length === 0) return;
-    this.parts.push(buffer);
-    this.length += buffer.length;
-  }
-
-  pad(size: number): void {
-    const padding = blockPadding(size);
-    if (padding > 0) this.add(Buffer.alloc(padding));
-  }
-
-  take(): Buffer {
-    const out = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.length);
-    this.parts = [];
-    this.length = 0;
-    return out;
-  }
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
 }
 
 async function* encode(
@@ -238,48 +179,94 @@ async function* encode(
   totalBytes: number | undefined,
 ): AsyncGenerator<Buffer, void, undefined> {
   const emit = options.emit ?? silent;
-  const hash = createHash('sha256');
+  const digest = new StreamDigest();
   let bytes = 0;
   let files = 0;
   let reportedFiles = 0;
   let reportedBytes = 0;
   // Everything pushed goes through here, so the digest is of exactly the bytes sent.
-  const counted = (buffer: Buffer): Buffer => {
-    hash.update(buffer);
-    bytes += buffer.length;
-    return buffer;
+  const counted = async (piece: Buffer): Promise<Buffer> => {
+    await digest.update(piece);
+    bytes += piece.length;
+    return piece;
   };
-  const batch = new Batch();
-  const ahead = new ReadAhead(entries, options.sourceDateEpoch);
+  const output = new Output();
+  const iterator: AsyncIterator<ContextEntry> | Iterator<ContextEntry> =
+    Symbol.asyncIterator in entries
+      ? entries[Symbol.asyncIterator]()
+      : (entries as Iterable<ContextEntry>)[Symbol.iterator]();
+  let exhausted = false;
   try {
-    for (let pending = await ahead.next(); pending !== undefined; pending = await ahead.next()) {
-      const { entry, header } = pending;
-      batch.add(encodeTarHeader(header));
-      if (pending.data !== undefined) {
-        batch.add(await pending.data);
-        batch.pad(header.size);
-      } else if (header.typeflag === TypeFlag.file && header.size > 0) {
-        // A large file: flush what is gathered, then pass its chunks straight through.
-        if (batch.length > 0) yield counted(batch.take());
-        for await (const chunk of readFileChunks(entry.source as string, header.size, entry.path, CHUNK_SIZE)) {
-          yield counted(chunk);
+    for (;;) {
+      const step = iterator.next();
+      const result = isPromise(step) ? await step : step;
+      if (result.done === true) {
+        exhausted = true;
+        break;
+      }
+      const entry = result.value;
+      const header = headerFor(entry, options.sourceDateEpoch);
+      const headerSize = tarHeaderSize(header);
+      const size = header.size;
+      const streamed = entry.type === 'file' && entry.content === undefined && size > SMALL_FILE_MAX;
+      // Header, data and padding, plus one byte for the read that detects a file that grew.
+      const inline = streamed ? headerSize : headerSize + size + blockPadding(size) + 1;
+      const offset = output.reserve(inline);
+      const buffer = output.buffer;
+      if (output.pending !== undefined) {
+        const piece = output.pending;
+        output.pending = undefined;
+        yield await counted(piece);
+      }
+      writeTarHeader(header, buffer, offset);
+      if (entry.type === 'file' && size > 0) {
+        if (entry.content !== undefined) {
+          entry.content.copy(buffer, offset + headerSize);
+        } else if (entry.source === undefined) {
+          throw new PackError(
+            'CONTEXT_ENTRY_INVALID',
+            `${entry.path}: file entry with neither a source path nor content`,
+          );
+        } else if (!streamed) {
+          readFileIntoSync(entry.source, size, entry.path, buffer, offset + headerSize);
         }
-        batch.pad(header.size);
+      }
+      if (streamed) {
+        output.commit(headerSize);
+        yield await counted(output.take());
+        for await (const chunk of readFileChunks(entry.source as string, size, entry.path, CHUNK_SIZE)) {
+          yield await counted(chunk);
+        }
+        const padding = blockPadding(size);
+        output.reserve(padding);
+        output.commit(padding);
+      } else {
+        // The padding (and the spare byte) are still zero: the buffer came zero-filled.
+        output.commit(inline - 1);
       }
       files++;
-      if (batch.length >= BATCH_SIZE) yield counted(batch.take());
+      if (output.length >= BATCH_SIZE) {
+        yield await counted(output.take());
+      }
       if (files - reportedFiles >= PROGRESS_ENTRIES || bytes - reportedBytes >= PROGRESS_BYTES) {
         reportedFiles = files;
         reportedBytes = bytes;
         emit({ type: 'context.progress', files, bytes, totalBytes });
       }
     }
-    batch.add(Buffer.alloc(END_OF_ARCHIVE_SIZE));
-    const last = counted(batch.take());
+    output.reserve(END_OF_ARCHIVE_SIZE);
+    if (output.pending !== undefined) {
+      const piece = output.pending;
+      output.pending = undefined;
+      yield await counted(piece);
+    }
+    output.commit(END_OF_ARCHIVE_SIZE);
+    yield await counted(output.take());
+    const sha256 = await digest.digest();
     emit({ type: 'context.progress', files, bytes, totalBytes });
-    emit({ type: 'context.done', files, bytes, sha256: hash.digest('hex') });
-    yield last;
+    emit({ type: 'context.done', files, bytes, sha256 });
   } finally {
-    await ahead.close();
+    digest.close();
+    if (!exhausted) await iterator.return?.();
   }
 }

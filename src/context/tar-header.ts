@@ -62,10 +62,13 @@ const OFF_PREFIX = 345;
 
 /** "ustar\0" + "00": the magic and version Go writes for both USTAR and PAX headers. */
 const USTAR_MAGIC = Buffer.from('ustar\u000000', 'latin1');
+const USTAR_MAGIC_SUM = USTAR_MAGIC.reduce((sum, byte) => sum + byte, 0);
 
-/** Go's `fitsInOctal`: non-negative and at most width-1 octal digits (one byte is left for NUL). */
-function fitsInOctal(width: number, value: number): boolean {
-  return value >= 0 && value < 8 ** (width - 1);
+/** Go's `fitsInOctal` for the two field widths used: at most width-1 octal digits (one byte is left for NUL). */
+const OCTAL_LIMIT_8 = 8 ** 7;
+const OCTAL_LIMIT_12 = 8 ** 11;
+function fitsInOctal(width: 8 | 12, value: number): boolean {
+  return value >= 0 && value < (width === 8 ? OCTAL_LIMIT_8 : OCTAL_LIMIT_12);
 }
 
 /** Go's `isASCII`: every code unit below 0x80 and no NUL. */
@@ -91,31 +94,70 @@ function toAscii(s: string): string {
 /**
  * Go's `formatString`: copy (truncating), NUL-terminate when there is room, and when a truncated
  * name would end in `/` inside the field, cut it at the last non-slash so buggy readers do not take
- * a regular file for a directory. `s` is ASCII here, so characters are bytes.
+ * a regular file for a directory. `s` is ASCII here, so characters are bytes; the field is zero.
+ * Returns the sum of the bytes left in the field, for the checksum. (Byte stores rather than
+ * Buffer#write: the latter costs more per call than a short name takes to copy.)
  */
-function putString(block: Buffer, offset: number, width: number, s: string): void {
-  block.write(s.length > width ? s.slice(0, width) : s, offset, 'latin1');
-  if (s.length > width && s.charCodeAt(width - 1) === 0x2f) {
-    let n = width - 1;
-    while (n > 0 && s.charCodeAt(n - 1) === 0x2f) n--;
-    block[offset + n] = 0;
+function putString(block: Buffer, offset: number, width: number, s: string): number {
+  const n = s.length < width ? s.length : width;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    block[offset + i] = c;
+    sum += c;
   }
+  if (s.length > width && s.charCodeAt(width - 1) === 0x2f) {
+    let cut = width - 1;
+    while (cut > 0 && s.charCodeAt(cut - 1) === 0x2f) cut--;
+    sum -= block[offset + cut] as number;
+    block[offset + cut] = 0;
+  }
+  return sum;
 }
 
-/** Go's `formatOctal`: zero-padded to width-1 digits, NUL last; a value that does not fit is written as 0. */
-function putOctal(block: Buffer, offset: number, width: number, value: number): void {
-  const digits = (fitsInOctal(width, value) ? value : 0).toString(8);
-  block.write(digits.padStart(width - 1, '0'), offset, 'latin1');
+/**
+ * Go's `formatOctal`: zero-padded to width-1 digits, NUL last; a value that does not fit is
+ * written as 0. Returns the sum of the bytes written, for the checksum.
+ */
+function putOctal(block: Buffer, offset: number, width: 8 | 12, value: number): number {
+  let rest = fitsInOctal(width, value) ? value : 0;
+  let sum = 0x30 * (width - 1);
+  let i = offset + width - 2;
+  // Sizes can pass 2^32: peel octal digits off with float arithmetic until 32-bit integer ops
+  // (much faster than `%` on doubles) can take over.
+  for (; rest > 0xffffffff; i--) {
+    const digit = rest % 8;
+    block[i] = 0x30 + digit;
+    sum += digit;
+    rest = (rest - digit) / 8;
+  }
+  for (; i >= offset; i--) {
+    const digit = rest & 7;
+    block[i] = 0x30 + digit;
+    sum += digit;
+    rest >>>= 3;
+  }
+  return sum;
 }
 
-/** Go's `block.setFormat`: the checksum is six octal digits, NUL, space, computed with the field as spaces. */
-function putChecksum(block: Buffer): void {
-  let sum = 8 * 0x20;
-  for (let i = 0; i < OFF_CHKSUM; i++) sum += block[i] as number;
-  for (let i = OFF_CHKSUM + 8; i < BLOCK_SIZE; i++) sum += block[i] as number;
-  block.write(sum.toString(8).padStart(6, '0'), OFF_CHKSUM, 'latin1');
-  block[OFF_CHKSUM + 6] = 0;
-  block[OFF_CHKSUM + 7] = 0x20;
+/** "ustar\0" + "00" at the magic offset; returns its byte sum. */
+function putMagic(block: Buffer, at: number): number {
+  for (let i = 0; i < USTAR_MAGIC.length; i++) block[at + OFF_MAGIC + i] = USTAR_MAGIC[i] as number;
+  return USTAR_MAGIC_SUM;
+}
+
+/**
+ * Go's `block.setFormat` checksum: six octal digits, NUL, space. `sum` is the sum of every other
+ * byte of the block (callers add up what they wrote); the field itself counts as eight spaces.
+ */
+function putChecksum(block: Buffer, at: number, sum: number): void {
+  let rest = sum + 8 * 0x20;
+  for (let i = at + OFF_CHKSUM + 5; i >= at + OFF_CHKSUM; i--) {
+    block[i] = 0x30 + (rest & 7);
+    rest >>>= 3;
+  }
+  block[at + OFF_CHKSUM + 6] = 0;
+  block[at + OFF_CHKSUM + 7] = 0x20;
 }
 
 /**
@@ -152,6 +194,17 @@ function paxHeaderName(name: string): string {
 
 /** The PAX records Go would write for this header, or none when plain USTAR can hold it. */
 function paxRecords(header: TarHeader): Map<string, string> | undefined {
+  // The common case, checked without allocating: ASCII names (one byte per character) that fit.
+  if (
+    header.name.length <= NAME_SIZE &&
+    header.linkname.length <= NAME_SIZE &&
+    isAscii(header.name) &&
+    isAscii(header.linkname) &&
+    fitsInOctal(12, header.size) &&
+    fitsInOctal(12, header.mtime)
+  ) {
+    return undefined;
+  }
   const records = new Map<string, string>();
   let ustarPossible = true;
   // Go's verifyString: a long or non-ASCII path goes to PAX unless USTAR can split it.
@@ -176,24 +229,35 @@ function paxRecords(header: TarHeader): Map<string, string> | undefined {
   return ustarPossible ? undefined : records;
 }
 
-/** Go's `templateV7Plus` with uid/gid 0, empty uname/gname and devmajor/devminor 0. */
-function mainBlock(header: TarHeader, name: string, linkname: string, prefix: string): Buffer {
-  const block = Buffer.alloc(BLOCK_SIZE);
-  putString(block, OFF_NAME, NAME_SIZE, name);
-  putOctal(block, OFF_MODE, 8, header.mode);
-  putOctal(block, OFF_UID, 8, 0);
-  putOctal(block, OFF_GID, 8, 0);
-  putOctal(block, OFF_SIZE, 12, header.size);
-  putOctal(block, OFF_MTIME, 12, header.mtime);
-  block.write(header.typeflag, OFF_TYPEFLAG, 'latin1');
-  putString(block, OFF_LINKNAME, NAME_SIZE, linkname);
-  USTAR_MAGIC.copy(block, OFF_MAGIC);
+/**
+ * Go's `templateV7Plus` with uid/gid 0, empty uname/gname and devmajor/devminor 0, written into
+ * `block` at `at` (512 bytes that must be zero).
+ */
+function writeMainBlock(
+  block: Buffer,
+  at: number,
+  header: TarHeader,
+  name: string,
+  linkname: string,
+  prefix: string,
+): void {
+  const typeflag = header.typeflag.charCodeAt(0);
+  block[at + OFF_TYPEFLAG] = typeflag;
   // uname (265) and gname (297) stay empty, all NUL: Go's formatString of "".
-  putOctal(block, OFF_DEVMAJOR, 8, 0);
-  putOctal(block, OFF_DEVMINOR, 8, 0);
-  if (prefix !== '') putString(block, OFF_PREFIX, PREFIX_SIZE, prefix);
-  putChecksum(block);
-  return block;
+  const sum =
+    putString(block, at + OFF_NAME, NAME_SIZE, name) +
+    putOctal(block, at + OFF_MODE, 8, header.mode) +
+    putOctal(block, at + OFF_UID, 8, 0) +
+    putOctal(block, at + OFF_GID, 8, 0) +
+    putOctal(block, at + OFF_SIZE, 12, header.size) +
+    putOctal(block, at + OFF_MTIME, 12, header.mtime) +
+    typeflag +
+    putString(block, at + OFF_LINKNAME, NAME_SIZE, linkname) +
+    putMagic(block, at) +
+    putOctal(block, at + OFF_DEVMAJOR, 8, 0) +
+    putOctal(block, at + OFF_DEVMINOR, 8, 0) +
+    putString(block, at + OFF_PREFIX, PREFIX_SIZE, prefix);
+  putChecksum(block, at, sum);
 }
 
 /** The records of a PAX extended header, sorted by key as Go writes them. */
@@ -206,41 +270,54 @@ function paxData(records: Map<string, string>): Buffer {
   );
 }
 
-/** Go's `writeRawFile` for the PAX extended header: only name, zero numbers, size and typeflag 'x'. */
-function paxBlocks(header: TarHeader, records: Map<string, string>): Buffer {
-  const data = paxData(records);
-  const padded = Math.ceil(data.length / BLOCK_SIZE) * BLOCK_SIZE;
-  const out = Buffer.alloc(BLOCK_SIZE + padded);
+/**
+ * Go's `writeRawFile` for the PAX extended header (only name, zero numbers, size and typeflag
+ * 'x') followed by the records; returns the bytes written, padding included.
+ */
+function writePaxBlocks(out: Buffer, at: number, header: TarHeader, data: Buffer): number {
   const name = toAscii(paxHeaderName(header.name)).slice(0, NAME_SIZE).replace(/\/+$/, '');
-  putString(out, OFF_NAME, NAME_SIZE, name);
-  putOctal(out, OFF_MODE, 8, 0);
-  putOctal(out, OFF_UID, 8, 0);
-  putOctal(out, OFF_GID, 8, 0);
-  putOctal(out, OFF_SIZE, 12, data.length);
-  putOctal(out, OFF_MTIME, 12, 0);
-  out.write('x', OFF_TYPEFLAG, 'latin1');
-  USTAR_MAGIC.copy(out, OFF_MAGIC);
-  putChecksum(out);
-  data.copy(out, BLOCK_SIZE);
-  return out;
+  const typeflag = 'x'.charCodeAt(0);
+  out[at + OFF_TYPEFLAG] = typeflag;
+  const sum =
+    putString(out, at + OFF_NAME, NAME_SIZE, name) +
+    putOctal(out, at + OFF_MODE, 8, 0) +
+    putOctal(out, at + OFF_UID, 8, 0) +
+    putOctal(out, at + OFF_GID, 8, 0) +
+    putOctal(out, at + OFF_SIZE, 12, data.length) +
+    putOctal(out, at + OFF_MTIME, 12, 0) +
+    typeflag +
+    putMagic(out, at);
+  putChecksum(out, at, sum);
+  data.copy(out, at + BLOCK_SIZE);
+  return BLOCK_SIZE + data.length + blockPadding(data.length);
 }
 
 /**
- * The header bytes for one member: a single 512-byte USTAR block, or a PAX extended header
- * (header block + records padded to 512) followed by the main block. Data and its padding to a
- * 512-byte boundary are the caller's to write.
+ * Writes the header bytes for one member into `target` at `offset`, which must hold
+ * `tarHeaderSize(header)` zero bytes: a single 512-byte USTAR block, or a PAX extended header
+ * (header block + records padded to 512) followed by the main block. Returns the bytes written.
+ * Data and its padding to a 512-byte boundary are the caller's to write.
  */
-export function encodeTarHeader(header: TarHeader): Buffer {
+export function writeTarHeader(header: TarHeader, target: Buffer, offset: number): number {
   const records = paxRecords(header);
   if (records === undefined) {
     const split = splitUstarPath(header.name);
-    return mainBlock(header, split?.suffix ?? header.name, header.linkname, split?.prefix ?? '');
+    writeMainBlock(target, offset, header, split?.suffix ?? header.name, header.linkname, split?.prefix ?? '');
+    return BLOCK_SIZE;
   }
-  const main = mainBlock(header, toAscii(header.name), toAscii(header.linkname), '');
-  return Buffer.concat([paxBlocks(header, records), main]);
+  const extended = writePaxBlocks(target, offset, header, paxData(records));
+  writeMainBlock(target, offset + extended, header, toAscii(header.name), toAscii(header.linkname), '');
+  return extended + BLOCK_SIZE;
 }
 
-/** How many bytes `encodeTarHeader(header)` returns, without building them. */
+/** The header bytes for one member (see `writeTarHeader`). */
+export function encodeTarHeader(header: TarHeader): Buffer {
+  const out = Buffer.alloc(tarHeaderSize(header));
+  writeTarHeader(header, out, 0);
+  return out;
+}
+
+/** How many bytes `writeTarHeader` writes for this header. */
 export function tarHeaderSize(header: TarHeader): number {
   const records = paxRecords(header);
   if (records === undefined) return BLOCK_SIZE;
