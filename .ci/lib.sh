@@ -38,11 +38,11 @@ ci_static_busybox() {
   return 1
 }
 
-# Elapsed-time wrapper: ci_step NAME command...
-ci_step() {
-  local name=$1 start=$SECONDS
-  shift
-  ci_log "==> $name"
-  "$@"
-  ci_log "<== $name ($((SECONDS - start)) s)"
+# Pids of all processes below PID (children first, then their children), for stopping what we started.
+ci_descendants() {
+  local child
+  for child in $(pgrep -P "$1" || true); do
+    printf '%s\n' "$child"
+    ci_descendants "$child"
+  done
 }
