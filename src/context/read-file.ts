@@ -37,7 +37,9 @@ export function unreadableError(path: string, cause: unknown): PackError {
       return changedError(path, 'it is now a symbolic link', cause);
     case 'EISDIR':
       return changedError(path, 'it is now a directory', cause);
+    // A FIFO opened without blocking: nothing to read (EAGAIN), or no positioned reads (ESPIPE).
     case 'EAGAIN':
+    case 'ESPIPE':
       return changedError(path, 'it is no longer a regular file', cause);
     default: {
       const detail = cause instanceof Error ? cause.message : String(cause);
