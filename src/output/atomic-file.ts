@@ -42,6 +42,12 @@ export async function writeFileAtomically(
     throw writeError(dest, error);
   }
   let failedWriting: unknown;
+  const ownCalls = new WeakSet<object>();
+  const own = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null) ownCalls.add(error);
+      throw error;
+    });
   try {
     // A raw descriptor rather than a FileHandle: a FileHandle's close() waits for every stream
     // made from it to be destroyed, and we need to fsync and close it ourselves first.
@@ -51,32 +57,32 @@ export async function writeFileAtomically(
     });
     await pipeline(source, sink, options.signal === undefined ? {} : { signal: options.signal });
     const bytes = sink.bytesWritten;
-    await fsyncAsync(fd);
     const closing = fd;
+    await own(fsyncAsync(closing));
     fd = undefined;
-    await closeAsync(closing);
-    await rename(partial, dest);
+    await own(closeAsync(closing));
+    await own(rename(partial, dest));
     await syncDirectory(dirname(dest));
     return { bytes };
   } catch (error) {
     if (fd !== undefined) await closeAsync(fd).catch(() => {});
     await unlink(partial).catch(() => {});
-    // Errors of the source (a PackError from the tar encoder, an AbortError) pass through as they are.
-    if (error === failedWriting || (errnoCode(error) !== undefined && isFileSystemCall(error))) {
+    // Errors of the source (a PackError from the tar encoder, an AbortError) pass through as
+    // they are; only system-call failures of our own writing are reworded.
+    if (isSystemCallError(error) && (error === failedWriting || ownCalls.has(error as object))) {
       throw writeError(dest, error);
     }
     throw error;
   }
 }
 
-/** Errors raised by our own open/write/fsync/rename calls carry the system call's name. */
-function isFileSystemCall(error: unknown): boolean {
-  const syscall = (error as { syscall?: unknown }).syscall;
-  return syscall === 'open' || syscall === 'write' || syscall === 'fsync' || syscall === 'rename' || syscall === 'close';
+/** Node's errors from system calls (ENOSPC, EACCES…) name the call; AbortError and PackError do not. */
+function isSystemCallError(error: unknown): boolean {
+  return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
 }
 
 function writeError(dest: string, cause: unknown): unknown {
-  if (!(cause instanceof Error) || errnoCode(cause) === undefined) return cause;
+  if (!(cause instanceof Error) || !isSystemCallError(cause)) return cause;
   const reasons: Record<string, [string, string | undefined]> = {
     EACCES: ['permission denied', `choose a directory you can write to, or fix the permissions of ${dirname(dest)}`],
     EPERM: ['permission denied', `choose a directory you can write to, or fix the permissions of ${dirname(dest)}`],
