@@ -132,10 +132,13 @@ function linkOf(entry: ContextEntry): string {
  * padding is simply left zero, so small members cost no extra copies.
  */
 class Output {
+  /** The buffer being filled; what follows `used` is still zero. */
   buffer: Buffer = Buffer.alloc(0);
   private used = 0;
+  /** Pieces set aside by `reserve` when it needed a fresh buffer, waiting to be pushed. */
+  private readonly ready: Buffer[] = [];
 
-  /** Bytes written and not yet taken. */
+  /** Bytes written into `buffer` and not yet taken. */
   get length(): number {
     return this.used;
   }
@@ -146,7 +149,7 @@ class Output {
    */
   reserve(size: number): number {
     if (this.used + size > this.buffer.length) {
-      this.pending = this.used > 0 ? this.take() : undefined;
+      this.flush();
       this.buffer = Buffer.alloc(Math.max(BUFFER_SIZE, size));
     }
     return this.used;
@@ -157,15 +160,17 @@ class Output {
     this.used += size;
   }
 
-  /** A full piece set aside by `reserve` when it needed a fresh buffer. */
-  pending: Buffer | undefined;
-
-  /** Everything written so far, as a view; the rest of the buffer stays for what comes next. */
-  take(): Buffer {
-    const piece = this.buffer.subarray(0, this.used);
+  /** Moves what is written so far into the ready queue; the rest of the buffer stays for what comes next. */
+  flush(): void {
+    if (this.used === 0) return;
+    this.ready.push(this.buffer.subarray(0, this.used));
     this.buffer = this.buffer.subarray(this.used);
     this.used = 0;
-    return piece;
+  }
+
+  /** Takes the pieces ready to push, oldest first. */
+  takeReady(): Buffer[] {
+    return this.ready.splice(0);
   }
 }
 
@@ -213,11 +218,6 @@ async function* encode(
       const inline = streamed ? headerSize : headerSize + size + blockPadding(size) + 1;
       const offset = output.reserve(inline);
       const buffer = output.buffer;
-      if (output.pending !== undefined) {
-        const piece = output.pending;
-        output.pending = undefined;
-        yield await counted(piece);
-      }
       writeTarHeader(header, buffer, offset);
       if (entry.type === 'file' && size > 0) {
         if (entry.content !== undefined) {
@@ -233,7 +233,8 @@ async function* encode(
       }
       if (streamed) {
         output.commit(headerSize);
-        yield await counted(output.take());
+        output.flush();
+        for (const piece of output.takeReady()) yield await counted(piece);
         for await (const chunk of readFileChunks(entry.source as string, size, entry.path, CHUNK_SIZE)) {
           yield await counted(chunk);
         }
@@ -245,9 +246,8 @@ async function* encode(
         output.commit(inline - 1);
       }
       files++;
-      if (output.length >= BATCH_SIZE) {
-        yield await counted(output.take());
-      }
+      if (output.length >= BATCH_SIZE) output.flush();
+      for (const piece of output.takeReady()) yield await counted(piece);
       if (files - reportedFiles >= PROGRESS_ENTRIES || bytes - reportedBytes >= PROGRESS_BYTES) {
         reportedFiles = files;
         reportedBytes = bytes;
@@ -255,13 +255,9 @@ async function* encode(
       }
     }
     output.reserve(END_OF_ARCHIVE_SIZE);
-    if (output.pending !== undefined) {
-      const piece = output.pending;
-      output.pending = undefined;
-      yield await counted(piece);
-    }
     output.commit(END_OF_ARCHIVE_SIZE);
-    yield await counted(output.take());
+    output.flush();
+    for (const piece of output.takeReady()) yield await counted(piece);
     const sha256 = await digest.digest();
     emit({ type: 'context.progress', files, bytes, totalBytes });
     emit({ type: 'context.done', files, bytes, sha256 });
