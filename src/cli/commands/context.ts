@@ -1,0 +1,107 @@
+/**
+ * `pack context [DIR]`: the exact tar a build would send (`--output FILE|-`), or its member list
+ * (`--list`). The file appears only when complete; stdout must not be a terminal.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { prepareContext } from '../../context/prepare.js';
+import { tarContext } from '../../context/tar-encoder.js';
+import { UsageError } from '../../errors.js';
+import { writeFileAtomically } from '../../output/atomic-file.js';
+import { gzipStream } from '../../output/gzip.js';
+import type { PackEvent } from '../../progress/events.js';
+import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
+import { formatBytes } from '../../progress/reporters/format-bytes.js';
+import { parseContextFlags, type ContextFlags } from '../context-options.js';
+import type { CliIO } from '../io.js';
+
+export interface ContextCommandFlags extends ContextFlags {
+  output?: string;
+  list?: boolean;
+  gzip?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function runContext(dir: string | undefined, flags: ContextCommandFlags, io: CliIO): Promise<void> {
+  if (flags.output === undefined && !flags.list) {
+    throw new UsageError('MISSING_FLAG', 'pack context needs --output FILE, --output - (stdout) or --list', {
+      hint: 'e.g. pack context . --output context.tar',
+    });
+  }
+  if (flags.output !== undefined && flags.list) {
+    throw new UsageError('BAD_FLAG', '--list and --output cannot be used together');
+  }
+  if (flags.output === '-' && io.stdout.isTTY) {
+    throw new UsageError('TTY_OUTPUT', 'refusing to write a tar archive to a terminal', {
+      hint: 'redirect stdout (pack context . -o - > context.tar) or pass --output FILE',
+    });
+  }
+  const { request } = parseContextFlags(dir, flags, io.cwd, io.env);
+  const context = prepareContext(request);
+
+  if (flags.list) {
+    const warnings: PackEvent[] = [];
+    const entries = context.entries({ emit: (e) => warnings.push(e), signal: io.signal });
+    if (flags.json) {
+      for (const e of entries) {
+        const { source: _source, content: _content, ...shown } = e;
+        io.stdout.write(`${JSON.stringify(shown)}\n`);
+      }
+    } else {
+      for (const e of entries) io.stdout.write(`${e.type === 'dir' ? `${e.path}/` : e.path}\n`);
+    }
+    for (const w of warnings) if (w.type === 'warning') io.stderr.write(`pack: warning: ${w.message}\n`);
+    return;
+  }
+
+  const output = flags.output as string;
+  const toStdout = output === '-';
+  const reporter = chooseReporter({
+    // JSON events would mix with a tar on stdout; with -o - they go nowhere and the result to stderr.
+    json: Boolean(flags.json) && !toStdout,
+    quiet: Boolean(flags.quiet),
+    stdout: io.stdout,
+    stderr: io.stderr,
+    interactive: Boolean(io.stderr.isTTY) && io.env['TERM'] !== 'dumb',
+  });
+  let done: Extract<PackEvent, { type: 'context.done' }> | undefined;
+  const emit = (event: PackEvent): void => {
+    if (event.type === 'context.done') {
+      done = event;
+      // The summary line below says it better (with the path and digest) outside --json.
+      if (!flags.json) return;
+    }
+    reporter.emit(event);
+  };
+  try {
+    let stream: Readable = tarContext(context.entries({ emit, signal: io.signal }), {
+      ...(request.sourceDateEpoch !== undefined ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
+      signal: io.signal,
+      emit,
+    });
+    if (flags.gzip) {
+      const gzip = gzipStream();
+      // pipeline, not pipe: a failing tar must fail the gzip stream (and so the output) too.
+      pipeline(stream, gzip).catch(() => {});
+      stream = gzip;
+    }
+    if (toStdout) await pipeline(stream, io.stdout, { end: false, signal: io.signal });
+    else await writeFileAtomically(output, stream, { signal: io.signal });
+  } finally {
+    reporter.close();
+  }
+  if (done === undefined) return;
+  const result = {
+    output: toStdout ? '-' : output,
+    files: done.files,
+    bytes: done.bytes,
+    sha256: done.sha256,
+    gzip: Boolean(flags.gzip),
+    dockerfile: context.dockerfile.nameInContext,
+  };
+  if (flags.json && !toStdout) io.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+  else if (!flags.quiet) {
+    io.stderr.write(`${toStdout ? 'wrote context to stdout' : `wrote ${output}`}: ${done.files} entries, ${formatBytes(done.bytes)} tar, sha256:${done.sha256 ?? '?'}\n`);
+  }
+}
