@@ -10,7 +10,7 @@
  * memory would avoid the copy, but every chunk would then stay alive until the worker's isolate
  * happened to collect garbage, which it rarely does: 1 GB of chunks stayed resident in a test.)
  *
- * Streams that end before the ring is full never start a worker: the ring is hashed in place.
+ * Streams shorter than a quarter of the ring never start a worker: the ring is hashed in place.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -33,7 +33,7 @@ parentPort.on('message', (region) => {
 `;
 
 export interface StreamDigestOptions {
-  /** Size of the shared ring, which is also the size from which a worker is used. */
+  /** Size of the shared ring; a worker is started once a quarter of it is written. */
   readonly ringSize?: number;
 }
 
@@ -75,6 +75,9 @@ export class StreamDigest {
       this.written += n;
       offset += n;
     }
+    // A worker takes tens of milliseconds to start (more on a busy machine): start it while the
+    // ring still has room, so the start overlaps with producing the next megabytes.
+    if (this.worker === undefined && this.written >= this.ringSize / 4) this.startWorker();
   }
 
   /** The hex digest of everything passed to `update`. Call once, after the last chunk. */
@@ -119,7 +122,7 @@ export class StreamDigest {
     });
   }
 
-  /** The ring is full for the first time: hand it, unwrapped, to a new worker. */
+  /** Hands what the ring holds so far (never wrapped yet) to a new worker. */
   private startWorker(): void {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: (this.ring as Buffer).buffer });
     // Never keep the process alive for a digest nobody waits for.
