@@ -93,7 +93,35 @@ export function buildProgram(io: CliIO): Command {
       await buildCommand(dir, { ...flags, noCache: flags['cache'] === false }, io);
     });
 
+  projectFlags(
+    program
+      .command('init')
+      .description('detect the project and write a cache-friendly Dockerfile and .dockerignore (never overwrites without --force)')
+      .argument('[dir]', 'the project folder', '.'),
+  )
+    .option('--force', 'replace an existing Dockerfile / .dockerignore (the diff is printed either way)')
+    .option('--json', 'one JSON document on stdout: what was detected and what was written')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { runInit } = await import('./commands/init.js');
+      await runInit(dir, flags, io);
+    });
+
   return program;
+}
+
+/**
+ * Overrides for the generated Dockerfile (`pack init`, `pack plan`). Precedence for each: this flag >
+ * pack.json (or package.json "pack") > detection.
+ */
+function projectFlags(command: Command): Command {
+  return command
+    .option('--app <path>', 'the app to build inside a monorepo (a directory relative to DIR)')
+    .option('--ecosystem <name>', 'node, python, go, rust, java, ruby, static or generic, when several are present')
+    .option('--base <image>', 'base image of the final stage, e.g. node:22-bookworm-slim')
+    .option('--cmd <command>', 'start command (a command line, or a JSON array for exec form)')
+    .option('--port <n>', 'port the app listens on')
+    .option('--python <version>', 'Python version, e.g. 3.12')
+    .option('--node <version>', 'Node.js version, e.g. 22');
 }
 
 /** Repeatable options collect into an array. */

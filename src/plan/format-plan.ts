@@ -34,7 +34,7 @@ function formatDecision(item: PlanDecision): string[] {
 }
 
 export interface FormatPlanOptions {
-  /** Print the Dockerfile text too (default true). */
+  /** Print the Dockerfile section: which file, its images and its text (default true). */
   readonly dockerfile?: boolean;
 }
 
@@ -46,17 +46,15 @@ export function formatProjectPlan(plan: ProjectPlan, options: FormatPlanOptions 
     lines.push('', 'Warnings');
     for (const warning of plan.warnings) lines.push(`  ! ${warning.message}`);
   }
-  lines.push('');
-  if (plan.dockerfile.source === 'project') {
-    lines.push(`Dockerfile: the project's own ${plan.dockerfile.path} (pack build uses it as it is)`);
-  } else {
-    lines.push(`Dockerfile: generated from ${plan.generated?.template ?? 'a template'} (pack init writes it to ${plan.dockerfile.path})`);
-  }
-  if (plan.build.labelArgs.length > 0) {
-    lines.push(`  label build args: ${plan.build.labelArgs.map((item) => item.arg).join(', ')}`);
-  }
-  if (plan.build.images.length > 0) lines.push(`  images: ${plan.build.images.join(', ')}`);
   if (options.dockerfile ?? true) {
+    lines.push('');
+    if (plan.dockerfile.source === 'project') {
+      lines.push(`Dockerfile: the project's own ${plan.dockerfile.path} (pack build uses it as it is)`);
+    } else {
+      lines.push(`Dockerfile: generated from ${plan.generated?.template ?? 'a template'} (pack init writes it to ${plan.dockerfile.path})`);
+    }
+    if (plan.build.labelArgs.length > 0) lines.push(`  label build args: ${plan.build.labelArgs.map((item) => item.arg).join(', ')}`);
+    if (plan.build.images.length > 0) lines.push(`  images: ${plan.build.images.join(', ')}`);
     lines.push('');
     for (const line of plan.dockerfile.text.replace(/\n$/, '').split('\n')) lines.push(line === '' ? '  |' : `  | ${line}`);
   }

@@ -90,6 +90,11 @@ export interface PlanOptions {
   readonly flags?: PlanFlags;
   /** The project's config (readProjectConfig); flags win over it. */
   readonly config?: ProjectConfig;
+  /**
+   * Fail when pack cannot generate a Dockerfile, even if the project has its own (`pack init`
+   * needs the generated file; `pack plan` and `pack build` do not).
+   */
+  readonly requireGenerated?: boolean;
 }
 
 type AnyRecipe = (input: RecipeInput<never>) => Recipe;
@@ -230,7 +235,7 @@ export function planProject(facts: ProjectFacts, options: PlanOptions = {}): Pro
   try {
     generation = generate(facts, settings);
   } catch (error) {
-    if (!own || !(error instanceof UsageError)) throw error;
+    if (!own || options.requireGenerated || !(error instanceof UsageError)) throw error;
     skipped = { code: 'generation-skipped', message: `pack cannot generate a Dockerfile without a choice (${error.message}); the project's own ${own.path} is used` };
   }
   const dockerfile = own
@@ -259,6 +264,8 @@ export function planProject(facts: ProjectFacts, options: PlanOptions = {}): Pro
 
 export interface CreatePlanOptions {
   readonly flags?: PlanFlags;
+  /** See PlanOptions.requireGenerated. */
+  readonly requireGenerated?: boolean;
   /** The project's Dockerfile (`-f`), relative to the project root; default `Dockerfile`. */
   readonly dockerfile?: string;
 }
@@ -275,6 +282,10 @@ export function createProjectPlan(files: ProjectFiles, options: CreatePlanOption
     ...(settings.app ? { app: settings.app.value, appOrigin: settings.app.origin } : {}),
     ...(options.dockerfile !== undefined ? { dockerfile: options.dockerfile } : {}),
   });
-  const plan = planProject(facts, { ...(options.flags ? { flags: options.flags } : {}), ...(config ? { config } : {}) });
+  const plan = planProject(facts, {
+    ...(options.flags ? { flags: options.flags } : {}),
+    ...(config ? { config } : {}),
+    ...(options.requireGenerated ? { requireGenerated: true } : {}),
+  });
   return { facts, plan };
 }
