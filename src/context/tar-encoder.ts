@@ -48,6 +48,14 @@ const HIGH_WATER_MARK = 4 * 1024 * 1024;
 const BATCH_SIZE = 256 * 1024;
 /** Shared output buffers are allocated this large (or larger for one big small file). */
 const BUFFER_SIZE = 1024 * 1024;
+/**
+ * Small files are read synchronously, and Readable.from keeps pulling in microtasks while its
+ * buffer has room, so without a break nothing else (a SIGINT handler, progress drawing, the
+ * engine's socket) would run until HIGH_WATER_MARK bytes were read: on a cold disk, seconds.
+ * Every few members we check the time and give the event loop a turn at least this often.
+ * (The clock only paces scheduling; it never reaches the archive.)
+ */
+const EVENT_LOOP_TURN_MS = 10;
 /** Progress events at most every this many members or bytes. */
 const PROGRESS_ENTRIES = 64;
 const PROGRESS_BYTES = 8 * 1024 * 1024;
@@ -174,6 +182,10 @@ class Output {
   }
 }
 
+function nextEventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
@@ -201,6 +213,7 @@ async function* encode(
       ? entries[Symbol.asyncIterator]()
       : (entries as Iterable<ContextEntry>)[Symbol.iterator]();
   let exhausted = false;
+  let lastTurn = performance.now();
   try {
     for (;;) {
       const step = iterator.next();
@@ -248,6 +261,12 @@ async function* encode(
       files++;
       if (output.length >= BATCH_SIZE) output.flush();
       for (const piece of output.takeReady()) yield await counted(piece);
+      if (streamed) {
+        lastTurn = performance.now(); // its reads went through the event loop
+      } else if ((files & 15) === 0 && performance.now() - lastTurn >= EVENT_LOOP_TURN_MS) {
+        await nextEventLoopTurn();
+        lastTurn = performance.now();
+      }
       if (files - reportedFiles >= PROGRESS_ENTRIES || bytes - reportedBytes >= PROGRESS_BYTES) {
         reportedFiles = files;
         reportedBytes = bytes;

@@ -670,6 +670,27 @@ describe('streaming, backpressure and abort', () => {
     await expect(collect(tarContext(entriesOf(root), { signal: controller.signal }))).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('gives the event loop turns while synchronous work goes on (signals and progress stay live)', async () => {
+    tree({ 'f.txt': 'x' });
+    const [entry] = entriesOf(root);
+    // 200 members that each take 1 ms of synchronous work (a slow disk), all well under the buffer.
+    function* slowly(): Generator<ContextEntry> {
+      for (let i = 0; i < 200; i++) {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        yield { ...(entry as ContextEntry), path: `f${String(i).padStart(3, '0')}.txt` };
+      }
+    }
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 2);
+    try {
+      await collect(tarContext(slowly()));
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(5);
+  });
+
   it('streams a 2 GB sparse file with bounded memory', async () => {
     const path = join(root, 'sparse.bin');
     const size = 2 * 1024 ** 3;
