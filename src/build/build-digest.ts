@@ -44,7 +44,7 @@ export async function contextDigest(entries: Iterable<ContextEntry>, cache: Stat
       const entry = list[index] as ContextEntry;
       if (entry.type !== 'file') hashes[index] = '';
       else if (entry.content !== undefined) hashes[index] = createHash('sha256').update(entry.content).digest('hex');
-      else if (entry.source !== undefined) hashes[index] = await cache.hash(entry.source);
+      else if (entry.source !== undefined) hashes[index] = await cache.hash(entry.source, entry.size);
       else hashes[index] = '';
     }
   };

@@ -54,7 +54,7 @@ describe('StatCache', () => {
     const source = join(dir, 'fresh.txt');
     await writeFile(source, 'now');
     const cache = await StatCache.load(cacheFile, Date.now);
-    await cache.hash(source);
+    await cache.hash(source, 3);
     await cache.save();
     expect(JSON.parse(await readFile(cacheFile, 'utf8'))).toEqual({ version: 1, files: {} });
   });

@@ -1,0 +1,86 @@
+// pack build vs `DOCKER_BUILDKIT=0 docker build` on the same engine, Dockerfile and context:
+//  - first build: both with --no-cache (every layer made anew) and pack with a cold stat cache;
+//  - unchanged rebuild: docker's fully cached rebuild (it still sends and hashes the whole
+//    context) vs pack's skip (stat cache + one image lookup, nothing sent).
+// Targets: first build ≤ 1.1× docker; unchanged rebuild ≤ 0.2× docker.
+// Called by bench/run.mjs with its corpora ({ label, root }); returns rows for its table.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, runOnce } from './measure.mjs';
+
+const PACK = new URL('../dist/cli/main.js', import.meta.url).pathname;
+
+function engineAvailable() {
+  const result = spawnSync('docker', ['version', '--format', '{{.Server.APIVersion}}'], { encoding: 'utf8' });
+  return result.status === 0 ? undefined : (result.stderr || result.error?.message || 'docker version failed').trim();
+}
+
+function removeImages(...names) {
+  spawnSync('docker', ['rmi', '--force', ...names], { stdio: 'ignore' });
+}
+
+/** Rows for one corpus: first build and unchanged rebuild, as ratios pack / docker. */
+export async function buildBench({ corpora, runs = 3 }) {
+  const missing = engineAvailable();
+  if (missing !== undefined) {
+    console.warn(`!!! build benchmark SKIPPED: no Docker engine (${missing})`);
+    return [];
+  }
+  const rows = [];
+  for (const corpus of corpora) {
+    const scratch = mkdtempSync(join(tmpdir(), 'pack-bench-build-'));
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const dockerTag = `pack-bench-docker-${suffix}:latest`;
+    const packTag = `pack-bench-pack-${suffix}:latest`;
+    const dockerEnv = { env: { DOCKER_BUILDKIT: '0' } };
+    const packEnv = (cacheDir) => ({ env: { XDG_CACHE_HOME: cacheDir } });
+    try {
+      // First builds: nothing cached, images removed between runs so layers do not pile up.
+      const cold = join(scratch, 'cold-cache');
+      const first = compare(
+        ['docker', ['build', '--quiet', '--no-cache', '--tag', dockerTag, corpus.root], dockerEnv],
+        [process.execPath, [PACK, 'build', corpus.root, '--quiet', '--no-cache', '--tag', packTag], packEnv(cold)],
+        runs,
+        () => {
+          removeImages(dockerTag, packTag);
+          rmSync(cold, { recursive: true, force: true });
+        },
+      );
+      rows.push({
+        name: `pack build vs docker build, first build — ${corpus.label}`,
+        reference: first.reference,
+        candidate: first.candidate,
+        ratio: first.candidate / first.reference,
+        target: 1.1,
+        peakRss: first.peakRss,
+      });
+
+      // Unchanged rebuilds: one build each to fill the caches, then repeated identical builds.
+      const warm = join(scratch, 'warm-cache');
+      removeImages(dockerTag, packTag);
+      runOnce('docker', ['build', '--quiet', '--tag', dockerTag, corpus.root], dockerEnv);
+      runOnce(process.execPath, [PACK, 'build', corpus.root, '--quiet', '--tag', packTag], packEnv(warm));
+      const rebuild = compare(
+        ['docker', ['build', '--quiet', '--tag', dockerTag, corpus.root], dockerEnv],
+        [process.execPath, [PACK, 'build', corpus.root, '--quiet', '--tag', packTag], packEnv(warm)],
+        runs,
+      );
+      rows.push({
+        name: `pack build vs docker build, unchanged rebuild — ${corpus.label}`,
+        reference: rebuild.reference,
+        candidate: rebuild.candidate,
+        ratio: rebuild.candidate / rebuild.reference,
+        target: 0.2,
+        peakRss: rebuild.peakRss,
+      });
+    } finally {
+      removeImages(dockerTag, packTag);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
+export default buildBench;
