@@ -149,6 +149,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
     type: 'build.start',
     engine: engine.endpoint.url,
     engineReason: engine.endpoint.reason,
+    engineSource: engine.endpoint.source,
     dockerfile: display,
     tags,
     // The classic builder appends one LABEL step per label it is given.

@@ -32,6 +32,8 @@ export interface BuildStartEvent {
   /** Engine address, e.g. `unix:///var/run/docker.sock`, and why it was chosen. */
   readonly engine: string;
   readonly engineReason: string;
+  /** How the engine was chosen: flag, context-flag, DOCKER_HOST, DOCKER_CONTEXT, config or default. */
+  readonly engineSource: string;
   /** The Dockerfile as the user knows it (path relative to the project, or `(generated)`). */
   readonly dockerfile: string;
   readonly tags: readonly string[];

@@ -101,7 +101,7 @@ describeEngine('pack build with the engine', () => {
     expect(result.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
     images.push(result.stdout.trim());
     const lines = result.stderr.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^Building Dockerfile on unix:\/\//);
+    expect(lines[0]).toMatch(/^Building Dockerfile on unix:\/\/\S+( \(DOCKER_HOST=\S+\))?$/);
     expect(lines[1]).toMatch(/^Sent context: 1 file, [\d.]+ kB$/);
     // The classic builder appends one LABEL step per label: created, dev.pack.test and the build digest
     // (the temp dir is no git work tree, so no source/revision labels).

@@ -31,7 +31,7 @@ class Capture extends Writable {
 
 const ID = `sha256:${'ab'.repeat(32)}`;
 const events: PackEvent[] = [
-  { type: 'build.start', engine: 'unix:///var/run/docker.sock', engineReason: 'DOCKER_HOST=unix:///var/run/docker.sock', dockerfile: 'Dockerfile', tags: ['app:1'] },
+  { type: 'build.start', engine: 'unix:///var/run/docker.sock', engineReason: 'DOCKER_HOST=unix:///var/run/docker.sock', engineSource: 'DOCKER_HOST', dockerfile: 'Dockerfile', tags: ['app:1'] },
   { type: 'context.progress', files: 1, bytes: 1024, totalBytes: 4096 },
   { type: 'context.done', files: 3, bytes: 4096, sha256: 'f'.repeat(64) },
   { type: 'build.step', index: 1, total: 2, instruction: 'FROM busybox:local' },
@@ -58,6 +58,12 @@ describe('plain reporter', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('names why an engine was chosen unless it is the default socket', () => {
+    const err = new Capture();
+    createPlainReporter(err).emit({ type: 'build.start', engine: 'unix:///var/run/docker.sock', engineReason: 'the default socket', engineSource: 'default', dockerfile: 'Dockerfile', tags: [] });
+    expect(err.text).toBe('Building Dockerfile on unix:///var/run/docker.sock\n');
   });
 
   it('says that an unchanged build was skipped', () => {
@@ -87,8 +93,11 @@ describe('tty reporter', () => {
     // cli-progress redraws on a 10 fps timer.
     await new Promise((resolve) => setTimeout(resolve, 250));
     const frame = err.text;
+    reporter.emit({ type: 'build.done', imageId: ID, tags: ['app:1'], durationMs: 3200 });
     reporter.close();
     expect(frame).toMatch(/RUN echo hi\u001b\[0K\n.*  │ hi/s);
+    // The bars give way to the summary line.
+    expect(err.text.endsWith('Built abababababab in 3.2s; tagged app:1\n')).toBe(true);
     expect(err.text).toContain('Context  [');
     expect(err.text).toContain('4.1 kB / 4.1 kB');
     expect(err.text).toMatch(/Step 2\/2 \[[^\]]*\] RUN echo hi/);

@@ -3,7 +3,7 @@
  * step. Step output is not repeated here; a failing step's last lines are part of its error.
  */
 import type { Writable } from 'node:stream';
-import type { PackEvent } from '../events.js';
+import type { BuildStartEvent, PackEvent } from '../events.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
@@ -18,7 +18,7 @@ export function createPlainReporter(stderr: Writable): Reporter {
           write(`warning: ${event.message}`);
           break;
         case 'build.start':
-          write(`Building ${event.dockerfile} on ${event.engine} (${event.engineReason})`);
+          write(startLine(event));
           break;
         case 'context.done':
           write(`Sent context: ${event.files} ${event.files === 1 ? 'file' : 'files'}, ${formatBytes(event.bytes)}`);
@@ -42,4 +42,10 @@ export function createPlainReporter(stderr: Writable): Reporter {
 
 function tagNote(tags: readonly string[]): string {
   return tags.length > 0 ? `; tagged ${tags.join(', ')}` : '';
+}
+
+/** `Building Dockerfile on unix:///var/run/docker.sock`, plus why that engine when it was not the default. */
+export function startLine(event: BuildStartEvent): string {
+  const why = event.engineSource === 'default' ? '' : ` (${event.engineReason})`;
+  return `Building ${event.dockerfile} on ${event.engine}${why}`;
 }

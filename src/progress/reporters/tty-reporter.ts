@@ -3,11 +3,13 @@
  *   Context  [██████░░░░]  3.4 MB / 5.0 MB     bytes of the context tar streamed to the engine
  *   Step 3/7 [████░░░░░░]  RUN npm ci         the step the engine is running
  *     │ added 42 packages in 3s               the step's last output lines, below the bars
- * Warnings and the final summary are printed above the bars (MultiBar.log).
+ * Warnings are printed above the bars (MultiBar.log); when the command ends the bars are erased
+ * and the summary line takes their place.
  */
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { PackEvent } from '../events.js';
+import { startLine } from './plain-reporter.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
@@ -24,7 +26,7 @@ export function createTtyReporter(stderr: Stream): Reporter {
     {
       stream: stderr as unknown as NodeJS.WritableStream,
       hideCursor: true,
-      clearOnComplete: false,
+      clearOnComplete: true,
       linewrap: false,
       barsize: BAR_WIDTH,
       fps: 10,
@@ -48,6 +50,7 @@ export function createTtyReporter(stderr: Stream): Reporter {
   const tail: cliProgress.SingleBar[] = [];
   const lines: string[] = [];
   let closed = false;
+  let summary: string | undefined;
 
   const clearTail = (): void => {
     lines.length = 0;
@@ -62,7 +65,7 @@ export function createTtyReporter(stderr: Stream): Reporter {
           multibar.log(`warning: ${event.message}\n`);
           break;
         case 'build.start':
-          multibar.log(`Building ${event.dockerfile} on ${event.engine} (${event.engineReason})\n`);
+          multibar.log(`${startLine(event)}\n`);
           break;
         case 'context.progress': {
           upload ??= multibar.create(event.totalBytes ?? 0, 0, { kind: 'upload' });
@@ -94,11 +97,10 @@ export function createTtyReporter(stderr: Stream): Reporter {
           break;
         }
         case 'build.skipped':
-          multibar.log(`Unchanged since ${event.imageId.slice(7, 19)} (build digest ${event.digest.slice(0, 19)}…): nothing sent${tagNote(event.tags)}\n`);
+          summary = `Unchanged since ${event.imageId.slice(7, 19)} (build digest ${event.digest.slice(0, 19)}…): nothing sent${tagNote(event.tags)}\n`;
           break;
         case 'build.done':
-          clearTail();
-          multibar.log(`Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}\n`);
+          summary = `Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}\n`;
           break;
         default:
           break;
@@ -107,9 +109,8 @@ export function createTtyReporter(stderr: Stream): Reporter {
     close: () => {
       if (closed) return;
       closed = true;
-      // Drop the output tail; the bars' final state stays on screen.
-      for (const bar of tail) multibar.remove(bar);
       multibar.stop();
+      if (summary !== undefined) stderr.write(summary);
     },
   };
 }
