@@ -16,6 +16,7 @@ RUN useradd --create-home --uid 10001 --user-group app
 #   COPY <dependency manifest> ./
 #   RUN <install command>
 
+# The project's files (what .dockerignore leaves out stays out).
 COPY {{source}} .
 
 # OCI labels. `pack build` passes the values as build args so that this text never changes. They

@@ -14,9 +14,6 @@ WORKDIR /app
 {{copy_manifests}}
 RUN {{install}}
 
-# RUN steps below see the environment (micromamba's documented build-time switch).
-ARG MAMBA_DOCKERFILE_ACTIVATE=1
-
 # The application code comes last: editing it leaves the environment layer above cached.
 COPY {{source}} .
 

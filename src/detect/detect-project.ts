@@ -128,15 +128,15 @@ export function detectProject(files: ProjectFiles, options: DetectOptions = {}):
     if (!isDir(files, dir)) {
       throw new UsageError('BAD_APP_PATH', `${origin}: ${dir} is not a directory in the project`, { hint: 'give the path of the app, relative to the project directory' });
     }
-    app = { value: dir, reason: `chosen with ${origin}` };
+    app = { value: dir, reason: origin };
     if (rootWorkspaces(files).includes(dir)) {
       const node = detectNode(files, '', dir);
       ecosystems = node ? [node] : [];
-      app = { value: dir, reason: `chosen with ${origin} (a workspace of the root package.json: installed from the root lockfile)` };
+      app = { value: dir, reason: `${origin} (a workspace of the root package.json: installed from the root lockfile)` };
     } else if (isFile(files, 'go.mod') && !isFile(files, joinPath(dir, 'go.mod'))) {
       const go = detectGo(files, '', dir);
       ecosystems = go ? [go] : [];
-      app = { value: dir, reason: `chosen with ${origin} (a package of the root Go module)` };
+      app = { value: dir, reason: `${origin} (a package of the root Go module)` };
     } else {
       ecosystems = ecosystemsAt(files, dir);
     }

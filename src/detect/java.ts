@@ -66,14 +66,24 @@ export function detectJava(files: ProjectFiles, root: string): JavaFacts | undef
     const major = normaliseJava(fileValue.value.split(/[.+-]/).slice(0, fileValue.value.startsWith('1.') ? 2 : 1).join('.'));
     javaVersion = { value: major, reason: `.java-version ${JSON.stringify(fileValue.value)} → Java ${major}`, file: `${at('.java-version')}:${fileValue.line}` };
   } else {
-    const patterns: RegExp[] = maven
-      ? [/<maven\.compiler\.release>\s*([\d.]+)\s*</, /<java\.version>\s*([\d.]+)\s*</, /<release>\s*([\d.]+)\s*</, /<maven\.compiler\.source>\s*([\d.]+)\s*</]
-      : [/JavaLanguageVersion\.of\(\s*(\d+)\s*\)/, /jvmToolchain\(\s*(\d+)\s*\)/, /JavaVersion\.VERSION_(\d+(?:_\d+)?)/, /sourceCompatibility\s*=\s*['"]?([\d.]+)/];
-    for (const pattern of patterns) {
+    const patterns: Array<[RegExp, string]> = maven
+      ? [
+          [/<maven\.compiler\.release>\s*([\d.]+)\s*</, 'maven.compiler.release'],
+          [/<java\.version>\s*([\d.]+)\s*</, 'java.version'],
+          [/<release>\s*([\d.]+)\s*</, 'compiler <release>'],
+          [/<maven\.compiler\.source>\s*([\d.]+)\s*</, 'maven.compiler.source'],
+        ]
+      : [
+          [/JavaLanguageVersion\.of\(\s*(\d+)\s*\)/, 'toolchain languageVersion'],
+          [/jvmToolchain\(\s*(\d+)\s*\)/, 'jvmToolchain'],
+          [/JavaVersion\.VERSION_(\d+(?:_\d+)?)/, 'JavaVersion'],
+          [/sourceCompatibility\s*=\s*['"]?([\d.]+)/, 'sourceCompatibility'],
+        ];
+    for (const [pattern, label] of patterns) {
       const match = pattern.exec(buildText);
       if (!match) continue;
       const value = normaliseJava((match[1] as string).replace('_', '.'));
-      javaVersion = { value, reason: `${buildFile} ${(match[0] as string).replace(/\s+/g, ' ').trim()} → Java ${value}`, file: `${at(buildFile)}:${lineOf(buildText, pattern) ?? 1}` };
+      javaVersion = { value, reason: `${buildFile} ${label} ${match[1]} → Java ${value}`, file: `${at(buildFile)}:${lineOf(buildText, pattern) ?? 1}` };
       break;
     }
   }

@@ -308,10 +308,15 @@ export function detectNode(files: ProjectFiles, root: string, member = ''): Node
 
   const start = detectNodeStart(files, appDir, app, appPkg.text, appPkgPath, manager, nodeModules, warnings);
   if (member === '' && workspaces.length > 0 && start === undefined) {
+    // Members that can run (a start script or a main file) are the candidates; libraries are not.
+    const runnable = workspaces.filter((workspace) => {
+      const memberPkg = readPackageJson(files, joinPath(root, `${workspace}/package.json`))?.json;
+      return stringField(objectField(memberPkg, 'scripts'), 'start') !== undefined || isFile(files, joinPath(root, `${workspace}/server.js`));
+    });
     ambiguities.push({
       key: 'app',
       message: `${workspaceList?.file ?? rootPkgPath} declares workspaces and the root package has no start command`,
-      candidates: workspaces.map((workspace) => joinPath(root, workspace)),
+      candidates: (runnable.length > 0 ? runnable : workspaces).map((workspace) => joinPath(root, workspace)),
       override: '--app PATH, or "app" in pack.json',
     });
   }

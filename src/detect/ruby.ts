@@ -55,7 +55,7 @@ export function detectRuby(files: ProjectFiles, root: string): RubyFacts | undef
 
   // A lock made on a Mac lists only darwin platforms: `bundle install` on Linux then refuses it.
   if (lock) {
-    const platforms = /^PLATFORMS\s*\n((?:\s+\S+\n?)+)/m.exec(lock)?.[1]?.trim().split(/\s+/) ?? [];
+    const platforms = /^PLATFORMS\r?\n((?:[ \t]+\S+\r?\n?)+)/m.exec(lock)?.[1]?.trim().split(/\s+/) ?? [];
     if (platforms.length > 0 && !platforms.some((platform) => platform === 'ruby' || platform.includes('linux'))) {
       warnings.push({
         code: 'lock-platforms',

@@ -41,7 +41,7 @@ export function rustRecipe({ facts, settings }: RecipeInput<RustFacts>): Recipe 
   // The stubs were compiled after the real files' modification times (COPY keeps them), so cargo
   // would think the crate is up to date: touching the sources makes it rebuild them.
   const touch = facts.cachedDependencies ? `touch ${stubs.join(' ')} && ` : '';
-  const buildCommand = `${touch}cargo build --release${locked} --bin ${binary.value} \\\n && mkdir -p /out && cp target/release/${binary.value} /out/`;
+  const buildCommand = `${touch}cargo build --release${locked} --bin ${binary.value} && mkdir -p /out && cp target/release/${binary.value} /out/`;
   decisions.push(decision('build', `cargo build --release --bin ${binary.value}`, 'detected', binary.reason, { file: binary.file, over: binary.over }));
   const start = decideStartAndPort(facts.start, settings, warnings, 'a binary target');
   decisions.push(...start.decisions);
