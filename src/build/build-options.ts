@@ -4,7 +4,17 @@
  */
 import { UsageError } from '../errors.js';
 import type { NetworkMode } from '../engine/engine.js';
-import { formatImageReference, parseImageReference, type ImageReference } from './image-reference.js';
+import { parseImageReference } from '../plan/image-reference.js';
+
+/** A tag to apply: repository as written (no docker.io/library/ added) and tag (`latest` by default, as docker). */
+export interface ImageTag {
+  readonly repository: string;
+  readonly tag: string;
+}
+
+export function formatImageTag(reference: ImageTag): string {
+  return `${reference.repository}:${reference.tag}`;
+}
 
 /** The flags as commander hands them over. */
 export interface BuildFlags {
@@ -27,7 +37,7 @@ export interface BuildFlags {
 }
 
 export interface BuildOptions {
-  readonly tags: readonly ImageReference[];
+  readonly tags: readonly ImageTag[];
   /** As given to -f, not yet resolved against the project. */
   readonly file?: string;
   readonly buildArgs: Readonly<Record<string, string>>;
@@ -56,11 +66,15 @@ const PLATFORM = /^[a-z0-9_-]+(?:\/[a-z0-9_-]+){0,2}$/;
  * argument out, as the docker CLI does (the Dockerfile's ARG default then applies).
  */
 export function parseBuildOptions(flags: BuildFlags, env: Readonly<Record<string, string | undefined>>): BuildOptions {
-  const tags: ImageReference[] = [];
+  const tags: ImageTag[] = [];
   const seen = new Set<string>();
   for (const raw of flags.tag ?? []) {
-    const reference = parseImageReference(raw);
-    const key = formatImageReference(reference);
+    const parsed = parseImageReference(raw, `-t/--tag ${JSON.stringify(raw)}`);
+    if (parsed.digest !== undefined) {
+      throw new UsageError('BAD_TAG', `-t/--tag ${JSON.stringify(raw)}: a digest cannot be a build's tag`, { hint: 'give NAME:TAG, e.g. my-app:1.0' });
+    }
+    const reference = { repository: parsed.name, tag: parsed.tag ?? 'latest' };
+    const key = formatImageTag(reference);
     if (!seen.has(key)) tags.push(reference);
     seen.add(key);
   }

@@ -15,12 +15,11 @@ import type { RegistryAuthResolver } from '../engine/registry-config.js';
 import { PackError, UsageError, errnoCode } from '../errors.js';
 import type { Emit, PackEvent } from '../progress/events.js';
 import { BUILD_DIGEST_LABEL, buildDigest, contextDigest } from './build-digest.js';
-import type { BuildOptions } from './build-options.js';
+import { formatImageTag, type BuildOptions } from './build-options.js';
 import { checkTarget, readDockerfileFacts, type DockerfileFacts } from './dockerfile-facts.js';
-import { formatImageReference } from './image-reference.js';
 import { digestedLabels } from './labels.js';
 import { StatCache } from './stat-cache.js';
-import { validateDockerfile } from './validate-dockerfile.js';
+import { assertValidDockerfile } from '../dockerfile/validate.js';
 
 export interface BuildRequest {
   /** Absolute path of the build context (the project folder). */
@@ -34,6 +33,12 @@ export interface BuildRequest {
   readonly dockerfileDisplay?: string;
   /** All labels for the image (OCI + user), see labels.ts. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Build args a generated Dockerfile declares to receive label values (ARG OCI_CREATED → LABEL …),
+   * filled from `labels`. They repeat labels, which the digest already covers, so the digest leaves
+   * them out (the creation time would otherwise make every build look new).
+   */
+  readonly labelArgs?: readonly { readonly arg: string; readonly label: string }[];
   /** The stat cache file; undefined hashes every file each time. */
   readonly cacheFile?: string;
   /** The credential resolver of the push issue, when it exists (X-Registry-Config). */
@@ -80,14 +85,17 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
   const dockerfilePath = prepared.dockerfile.path;
   const display = request.dockerfileDisplay ?? (dockerfilePath !== undefined ? relative(request.contextDir, dockerfilePath) || dockerfilePath : '(generated)');
   const text = request.dockerfileContent?.toString('utf8') ?? (await readDockerfileText(dockerfilePath as string, display));
-  validateDockerfile(text, display);
+  // An error stops here with DISPLAY:LINE and nothing sent; warnings (BuildKit-only syntax…) are shown.
+  for (const problem of assertValidDockerfile(text, display)) {
+    deps.emit({ type: 'warning', code: problem.code, message: `${display}:${problem.line}: ${problem.message}`, path: display });
+  }
   const facts = readDockerfileFacts(text, options.buildArgs);
   checkTarget(facts, options.target, display);
 
   // Unreachable engine → exit 3 now, before any file is hashed.
   await engine.info(signal);
 
-  const tags = options.tags.map(formatImageReference);
+  const tags = options.tags.map(formatImageTag);
   const entries: ContextEntry[] = [...prepared.entries({ ...(signal ? { signal } : {}), emit: deps.emit })];
   const cache = await StatCache.load(request.cacheFile, now);
   const ctxDigest = await contextDigest(entries, cache, signal);
@@ -167,7 +175,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
         context,
         dockerfile: prepared.dockerfile.nameInContext,
         tags,
-        buildArgs: options.buildArgs,
+        buildArgs: { ...labelArgValues(request), ...options.buildArgs },
         labels,
         ...(options.target !== undefined ? { target: options.target } : {}),
         ...(options.platform !== undefined ? { platform: options.platform } : {}),
@@ -238,6 +246,10 @@ function stepFailure(error: BuildStepError, facts: DockerfileFacts, display: str
     cause: error,
     hint: error.lastLines.length > 0 ? `the lines above are the last output of step ${step?.index ?? ''}`.trimEnd() : undefined,
   });
+}
+
+function labelArgValues(request: BuildRequest): Record<string, string> {
+  return Object.fromEntries((request.labelArgs ?? []).map(({ arg, label }) => [arg, request.labels[label] ?? '']));
 }
 
 async function readDockerfileText(path: string, display: string): Promise<string> {

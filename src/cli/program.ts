@@ -67,10 +67,12 @@ export function buildProgram(io: CliIO): Command {
       await runPlan(dir, flags, io);
     });
 
-  program
-    .command('build')
-    .description('build an image from a project folder through the Docker engine (tags, progress, skip when unchanged)')
-    .argument('[dir]', 'the project folder (build context)', '.')
+  projectFlags(
+    program
+      .command('build')
+      .description('build an image from a project folder through the Docker engine (tags, progress, skip when unchanged)')
+      .argument('[dir]', 'the project folder (build context)', '.'),
+  )
     .option('-t, --tag <name:tag>', 'name and tag the image (repeatable)', collect, [])
     .option('-f, --file <path>', 'the Dockerfile to use (may lie outside the project)')
     .option('--build-arg <name=value>', 'set a build argument; NAME alone takes $NAME (repeatable)', collect, [])

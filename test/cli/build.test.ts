@@ -75,14 +75,14 @@ describe('pack build without an engine', () => {
   it('rejects a bad tag naming the flag before reading anything or contacting the engine (exit 2)', async () => {
     const result = await pack(['build', 'does-not-exist', '-t', 'Bad:Tag'], { cwd: root, env: { DOCKER_HOST: `unix://${join(root, 'none.sock')}` } });
     expect(result.code).toBe(2);
-    expect(result.stderr.split('\n')[0]).toBe('pack: -t/--tag "Bad:Tag": repository name must be lowercase');
+    expect(result.stderr.split('\n')[0]).toBe('pack: -t/--tag "Bad:Tag": "Bad:Tag" is not a valid image reference');
   });
 
   it('rejects a bad Dockerfile with file:line and never contacts the engine (exit 2, not 3)', async () => {
     await project('bad-dockerfile', { Dockerfile: 'FROM busybox:local\nRUN true\nFOO bar\n' });
     const result = await pack(['build', 'bad-dockerfile'], { cwd: root, env: { DOCKER_HOST: `unix://${join(root, 'none.sock')}` } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('pack: bad-dockerfile/Dockerfile:3: Unknown instruction: FOO\nhint: fix the Dockerfile; nothing was sent to the engine\n');
+    expect(result.stderr).toBe('pack: bad-dockerfile/Dockerfile:3: Unknown instruction: FOO\nhint: fix the Dockerfile\n');
   });
 
   it('refuses an unknown --network value (exit 2)', async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget, readDockerfileFacts } from '../../src/build/dockerfile-facts.js';
-import { validateDockerfile } from '../../src/build/validate-dockerfile.js';
 
 const multiStage = [
   '# syntax is a comment here',
@@ -42,19 +41,5 @@ describe('readDockerfileFacts', () => {
     const facts = readDockerfileFacts(multiStage, {});
     expect(() => checkTarget(facts, 'TEST', 'Dockerfile')).not.toThrow();
     expect(() => checkTarget(facts, 'release', 'Dockerfile')).toThrow('--target "release": Dockerfile has no stage named so');
-  });
-});
-
-describe('validateDockerfile', () => {
-  it('names the file and line of an unknown instruction', () => {
-    expect(() => validateDockerfile('FROM busybox:local\n\nFOO bar\n', 'app/Dockerfile')).toThrow('app/Dockerfile:3: Unknown instruction: FOO');
-  });
-
-  it('refuses a Dockerfile without FROM', () => {
-    expect(() => validateDockerfile('RUN echo\n', 'Dockerfile')).toThrow(/^Dockerfile:1: No source image provided with `FROM`$/);
-  });
-
-  it('lets warnings through (Docker builds them)', () => {
-    expect(() => validateDockerfile('FROM busybox:local\nMAINTAINER someone\n', 'Dockerfile')).not.toThrow();
   });
 });

@@ -11,13 +11,17 @@ import type { BuildFlags } from '../../build/build-options.js';
 import { parseBuildOptions } from '../../build/build-options.js';
 import { readGitInfo } from '../../build/git-info.js';
 import { imageLabels } from '../../build/labels.js';
-import { runBuild, type BuildResult } from '../../build/run-build.js';
+import { runBuild, type BuildRequest, type BuildResult } from '../../build/run-build.js';
+import { diskProjectFiles } from '../../detect/project-files.js';
+import { createProjectPlan } from '../../plan/project-plan.js';
+import type { PlanFlags } from '../../plan/settings.js';
+import type { Emit } from '../../progress/events.js';
 import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError } from '../../errors.js';
 import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import type { CliIO } from '../io.js';
 
-export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIO): Promise<void> {
+export async function buildCommand(dir: string | undefined, flags: BuildFlags & PlanFlags, io: CliIO): Promise<void> {
   // Validation first: a bad flag fails before any file is read or the engine is asked anything.
   const options = parseBuildOptions(flags, io.env);
   const contextDir = resolve(io.cwd, dir ?? '.');
@@ -53,8 +57,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
       {
         contextDir,
         options: effective,
-        ...(dockerfilePath !== undefined ? { dockerfilePath, dockerfileDisplay: relative(io.cwd, dockerfilePath) || dockerfilePath } : {}),
-        ...(dockerfilePath === undefined && existsSync(join(contextDir, 'Dockerfile')) ? { dockerfileDisplay: relative(io.cwd, join(contextDir, 'Dockerfile')) } : {}),
+        ...chooseDockerfile(contextDir, dockerfilePath, planFlags(flags), io.cwd, reporter.emit),
         labels,
         cacheFile: statCacheFile(io.env, home, contextDir),
       },
@@ -70,6 +73,34 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     reporter.close();
     throw error;
   }
+}
+
+/**
+ * `-f` when given; else the project's own Dockerfile (the context engine finds `Dockerfile` or
+ * `dockerfile`, as the docker CLI does); else the one pack generates from the detected plan, sent
+ * in memory, with the OCI label build args its template declares. The plan overrides (--base,
+ * --cmd, --port, …) only apply to a generated Dockerfile.
+ */
+function chooseDockerfile(contextDir: string, dockerfilePath: string | undefined, flags: PlanFlags, cwd: string, emit: Emit): Partial<BuildRequest> {
+  if (dockerfilePath !== undefined) return { dockerfilePath, dockerfileDisplay: relative(cwd, dockerfilePath) || dockerfilePath };
+  for (const name of ['Dockerfile', 'dockerfile']) {
+    if (existsSync(join(contextDir, name))) return { dockerfileDisplay: relative(cwd, join(contextDir, name)) || name };
+  }
+  if (!existsSync(contextDir)) return {};
+  const { plan } = createProjectPlan(diskProjectFiles(contextDir), { flags });
+  for (const warning of plan.warnings) emit({ type: 'warning', code: warning.code, message: warning.message, ...(warning.file ? { path: warning.file } : {}) });
+  if (plan.dockerfile.source !== 'generated') return {};
+  emit({ type: 'warning', code: 'build.generated-dockerfile', message: `no Dockerfile: using the one pack generates for this ${plan.ecosystem} project (see it with \`pack plan\`, write it with \`pack init\`)` });
+  return {
+    dockerfileContent: Buffer.from(plan.dockerfile.text, 'utf8'),
+    dockerfileDisplay: '(generated Dockerfile)',
+    labelArgs: plan.build.labelArgs,
+  };
+}
+
+function planFlags(flags: PlanFlags): PlanFlags {
+  const { app, ecosystem, base, cmd, port, python, node } = flags;
+  return Object.fromEntries(Object.entries({ app, ecosystem, base, cmd, port, python, node }).filter(([, value]) => value !== undefined));
 }
 
 function writeResult(result: BuildResult, json: boolean, io: CliIO): void {
