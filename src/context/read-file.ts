@@ -1,17 +1,18 @@
 /**
  * Reading context files for the tar encoder: whole small files in one synchronous read, large
- * files in bounded asynchronous chunks. Both check that the file still has the size the walker saw, because the tar
- * header carrying that size is already written: a file that grew or shrank in between would
- * otherwise make a corrupt archive (Go's tar writer fails with ErrWriteTooLong/"missed writing"
- * in the same situation; Docker's CLI then sends a broken context).
+ * files in bounded asynchronous chunks. Both check that the file still has the size the walker
+ * saw, because the tar header carrying that size is already written: a file that grew or shrank
+ * in between would otherwise make a corrupt archive. (Go's tar writer fails with
+ * ErrWriteTooLong or "missed writing" there; moby's TarWithOptions only logs it and carries on,
+ * so Docker's CLI sends a broken context. We stop with an error naming the file.)
  */
 import * as fs from 'node:fs';
 import { PackError, errnoCode } from '../errors.js';
 
 /**
  * O_NOFOLLOW: a file swapped for a symlink after the walk must not be followed (it could point
- * anywhere on the machine). O_NONBLOCK: a file swapped for a FIFO must not block a libuv thread
- * forever; on regular files it changes nothing.
+ * anywhere on the machine). O_NONBLOCK: a file swapped for a FIFO must not block pack forever
+ * on open; on regular files it changes nothing.
  */
 const OPEN_FLAGS =
   fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
@@ -109,16 +110,15 @@ export function readFileIntoSync(
 }
 
 /**
- * Streams a large file of a known size in chunks of `chunkSize` bytes, each in a fresh buffer from
- * `allocate` (the consumer may keep them). Holds at most one chunk; the descriptor is closed when
- * the generator finishes, fails or is returned early (an aborted stream).
+ * Streams a large file of a known size in chunks of `chunkSize` bytes, each in a fresh buffer
+ * (the consumer may keep them). Holds at most one chunk; the descriptor is closed when the
+ * generator finishes, fails or is returned early (an aborted stream).
  */
 export async function* readFileChunks(
   source: string,
   size: number,
   path: string,
   chunkSize: number,
-  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): AsyncGenerator<Buffer, void, undefined> {
   let handle: fs.promises.FileHandle;
   try {
@@ -136,7 +136,7 @@ export async function* readFileChunks(
       const remaining = size - position;
       const last = remaining <= chunkSize;
       // The last read asks for one byte more than expected, to see growth without another call.
-      const buffer = allocate(last ? remaining + 1 : chunkSize);
+      const buffer = Buffer.allocUnsafe(last ? remaining + 1 : chunkSize);
       let n: number;
       try {
         ({ bytesRead: n } = await handle.read(buffer, 0, buffer.length, position));
