@@ -84,15 +84,17 @@ export function readProjectConfig(files: ProjectFiles): ProjectConfig | undefine
       hint: 'e.g. "pack": { "port": 8080 }',
     });
   }
-  return toConfig('package.json', 'package.json "pack"', fromPackageJson, pkgText);
+  return toConfig('package.json', 'package.json "pack"', fromPackageJson, pkgText, lineOf(pkgText, /"pack"\s*:/) ?? 1);
 }
 
-function toConfig(path: string, label: string, object: JsonObject, text: string): ProjectConfig {
+/** `firstLine`: where the config object starts in `text`, so keys are looked up inside it. */
+function toConfig(path: string, label: string, object: JsonObject, text: string, firstLine = 1): ProjectConfig {
+  const tail = text.split('\n').slice(firstLine - 1).join('\n');
   const values: Partial<Record<SettingKey, unknown>> = {};
   const lines: Partial<Record<SettingKey, number>> = {};
   for (const key of Object.keys(object).sort()) {
     if (key === '$schema') continue;
-    const line = lineOf(text, new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`)) ?? 1;
+    const line = (lineOf(tail, new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`)) ?? 1) + firstLine - 1;
     if (!(SETTING_KEYS as readonly string[]).includes(key)) {
       throw new UsageError('BAD_CONFIG', `${path}:${line}: unknown key ${JSON.stringify(key)} in ${label}`, {
         hint: `known keys: ${SETTING_KEYS.join(', ')}`,

@@ -57,7 +57,7 @@ export function nodeRecipe({ facts, settings }: RecipeInput<NodeFacts>): Recipe 
   const runtimeSetup = runsManager === 'pnpm' || (runsManager === 'yarn' && manager === 'yarn-berry') ? setup : '';
   const cmd = start.argv ?? [bun ? 'bun' : 'node'];
   const common = {
-    runtime_reason: runtimeWhy,
+    runtime_reason: base.comment,
     base_image: base.image,
     setup,
     copy_manifests: copyManifestsBlock(facts.root, facts.manifests),
