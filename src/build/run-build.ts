@@ -98,7 +98,12 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
   const tags = options.tags.map(formatImageTag);
   const entries: ContextEntry[] = [...prepared.entries({ ...(signal ? { signal } : {}), emit: deps.emit })];
   const cache = await StatCache.load(request.cacheFile, now);
-  const ctxDigest = await contextDigest(entries, cache, signal);
+  let ctxDigest: string;
+  try {
+    ctxDigest = await contextDigest(entries, cache, signal);
+  } finally {
+    await cache.close();
+  }
   await cache.save();
 
   const bases = options.pull ? undefined : await baseImageIds(engine, facts, options.target, signal);

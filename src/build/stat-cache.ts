@@ -12,10 +12,11 @@
  * files seen in the last run, so it never grows beyond the context.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readFileSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readFileSync, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode } from '../errors.js';
+import { HashPool } from './parallel-hash.js';
 
 const VERSION = 1;
 const RACY_MS = 2_000;
@@ -46,6 +47,8 @@ export class StatCache {
   private readonly next = new Map<string, CachedHash>();
   private hits = 0;
   private misses = 0;
+  /** Worker threads for large files, started on the first one that is not in the cache. */
+  private pool: HashPool | undefined;
 
   private constructor(
     /** Where the cache lives; undefined keeps it in memory only. */
@@ -81,7 +84,16 @@ export class StatCache {
   async hash(path: string, sizeHint: number): Promise<string> {
     if (sizeHint <= SMALL_FILE) return this.hashSync(path);
     const stats = await lstat(path, { bigint: true });
-    return this.remember(path, stats, () => hashFile(path, Number(stats.size)));
+    return this.remember(path, stats, () => {
+      this.pool ??= new HashPool();
+      return this.pool.hash(path);
+    });
+  }
+
+  /** Ends the hashing threads, if any were started. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
   private hashSync(path: string): string {
@@ -146,14 +158,4 @@ export class StatCache {
       if (errnoCode(error) === undefined) throw error;
     }
   }
-}
-
-async function hashFile(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  if (size <= SMALL_FILE) {
-    hash.update(await readFile(path));
-  } else {
-    for await (const chunk of createReadStream(path, { highWaterMark: SMALL_FILE })) hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile, utimes, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,19 @@ describe('StatCache', () => {
     await cache.hash(source, 3);
     await cache.save();
     expect(JSON.parse(await readFile(cacheFile, 'utf8'))).toEqual({ version: 1, files: {} });
+  });
+
+  it('hashes large files on worker threads, to the same digest', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const source = join(dir, 'big.bin');
+    await writeFile(source, big);
+    const cache = await StatCache.load(undefined, later);
+    try {
+      expect(await cache.hash(source, big.length)).toBe(createHash('sha256').update(big).digest('hex'));
+      await expect(cache.hash(join(dir, 'missing.bin'), big.length)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await cache.close();
+    }
   });
 
   it('treats a corrupt cache file as empty', async () => {
