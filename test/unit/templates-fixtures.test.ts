@@ -31,6 +31,8 @@ const CASES: ReadonlyArray<{ name: string; flags?: PlanFlags }> = [
   { name: 'node-build' },
   { name: 'node-bun' },
   { name: 'node-config' },
+  { name: 'node-engine-app', flags: { base: 'node:local' } },
+  { name: 'node-engine-build', flags: { base: 'node:local' } },
   { name: 'node-npm' },
   { name: 'node-npm-nolock' },
   { name: 'node-own-dockerfile' },
