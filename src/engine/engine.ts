@@ -70,6 +70,6 @@ export interface Engine {
   findImagesByLabel(label: string, value: string, signal?: AbortSignal): Promise<string[]>;
   /** Points `repository:tag` at an image. */
   tagImage(imageId: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;
-  /** Removes an image reference; `undefined` result when it did not exist. */
+  /** Removes an image reference; a reference that does not exist is not an error. */
   removeImage(reference: string, options?: { force?: boolean; signal?: AbortSignal }): Promise<void>;
 }
