@@ -54,11 +54,13 @@ export function buildProgram(io: CliIO): Command {
       await runContext(dir, flags, io);
     });
 
-  contextFlags(
-    program
-      .command('plan')
-      .description('show what a build would do: the context it would send, what .dockerignore excludes, and warnings')
-      .argument('[dir]', 'the project folder (build context)', '.'),
+  projectFlags(
+    contextFlags(
+      program
+        .command('plan')
+        .description('show what a build would do: the context it would send, what .dockerignore excludes, and warnings')
+        .argument('[dir]', 'the project folder (build context)', '.'),
+    ),
   )
     .option('--why <path...>', 'explain which .dockerignore line decides PATH (relative to the context)')
     .option('--json', 'one JSON document on stdout')

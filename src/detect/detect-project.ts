@@ -27,8 +27,11 @@ export interface DetectOptions {
   readonly app?: string;
   /** How to name the app setting in errors: `--app` or `pack.json:3 "app"`. */
   readonly appOrigin?: string;
-  /** The project's Dockerfile path (`-f`), relative to the root; default `Dockerfile`. */
-  readonly dockerfile?: string;
+  /**
+   * The project's Dockerfile (`-f`): a path relative to the root, or the file already read by the
+   * caller (when it lies outside the project). Default: `Dockerfile`, else `dockerfile`.
+   */
+  readonly dockerfile?: string | { readonly path: string; readonly text: string };
 }
 
 /** Directories never searched for subprojects: dependencies, build output, VCS, test data. */
@@ -109,12 +112,23 @@ function ecosystemsAt(files: ProjectFiles, dir: string): EcosystemFacts[] {
 export function detectProject(files: ProjectFiles, options: DetectOptions = {}): ProjectFacts {
   const warnings: FactWarning[] = [];
   const ambiguities: Ambiguity[] = [];
-  const dockerfilePath = options.dockerfile ?? 'Dockerfile';
-  const dockerfileText = files.read(dockerfilePath);
+  // The project's own Dockerfile: given by the caller (-f, possibly outside the project), else
+  // `Dockerfile`, else `dockerfile` (the docker CLI accepts both).
+  let own: { path: string; text: string } | undefined;
+  if (typeof options.dockerfile === 'object') own = options.dockerfile;
+  else {
+    for (const path of options.dockerfile !== undefined ? [options.dockerfile] : ['Dockerfile', 'dockerfile']) {
+      const text = files.read(path);
+      if (text !== undefined) {
+        own = { path, text };
+        break;
+      }
+    }
+  }
   const gitignore = files.read('.gitignore');
   const common = {
     schemaVersion: 1 as const,
-    ...(dockerfileText !== undefined ? { dockerfile: { path: dockerfilePath, text: dockerfileText } } : {}),
+    ...(own ? { dockerfile: own } : {}),
     dockerignore: { present: isFile(files, '.dockerignore') },
     ...(gitignore !== undefined ? { gitignore } : {}),
   };

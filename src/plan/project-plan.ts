@@ -7,7 +7,7 @@
  * Precedence for every decision: command-line flag > config file (pack.json or package.json "pack")
  * > detection > pack's default.
  */
-import { detectProject } from '../detect/detect-project.js';
+import { detectProject, type DetectOptions } from '../detect/detect-project.js';
 import { DECISION_KEYS, type Ambiguity, type Ecosystem, type EcosystemFacts, type FactWarning, type ProjectFacts } from '../detect/facts.js';
 import type { ProjectFiles } from '../detect/project-files.js';
 import { UsageError } from '../errors.js';
@@ -266,8 +266,8 @@ export interface CreatePlanOptions {
   readonly flags?: PlanFlags;
   /** See PlanOptions.requireGenerated. */
   readonly requireGenerated?: boolean;
-  /** The project's Dockerfile (`-f`), relative to the project root; default `Dockerfile`. */
-  readonly dockerfile?: string;
+  /** The project's Dockerfile (`-f`): see DetectOptions.dockerfile. */
+  readonly dockerfile?: DetectOptions['dockerfile'];
 }
 
 /**

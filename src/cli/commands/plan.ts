@@ -1,8 +1,15 @@
 /**
- * `pack plan [DIR]`: what a build would do, before it does it. Today: the context summary and
- * `--why PATH`. Results go to stdout (text, or one JSON document with --json).
+ * `pack plan [DIR]`: what a build would do, before it does it: the context summary, `--why PATH`,
+ * and the project plan (what was detected, every decision with its reason, the Dockerfile `pack
+ * build` would use; under "project" with --json). Results go to stdout (text, or one JSON document).
  */
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { buildContextReport } from '../../context/report.js';
+import { diskProjectFiles } from '../../detect/project-files.js';
+import { formatProjectPlan } from '../../plan/format-plan.js';
+import { createProjectPlan, type ProjectPlan } from '../../plan/project-plan.js';
+import type { PlanFlags as ProjectFlags } from '../../plan/settings.js';
 import { prepareContext, type ContextRequest, type PreparedContext } from '../../context/prepare.js';
 import { PackError } from '../../errors.js';
 import { explainPath } from '../../context/why.js';
@@ -10,7 +17,7 @@ import { parseContextFlags, type ContextFlags } from '../context-options.js';
 import { formatContextReport, formatWhy } from '../format/context-report.js';
 import type { CliIO } from '../io.js';
 
-export interface PlanFlags extends ContextFlags {
+export interface PlanFlags extends ContextFlags, ProjectFlags {
   json?: boolean;
   why?: string[];
 }
@@ -19,9 +26,15 @@ export const PLAN_SCHEMA_VERSION = 1;
 
 export async function runPlan(dir: string | undefined, flags: PlanFlags, io: CliIO): Promise<void> {
   const { request, modeReason } = parseContextFlags(dir, flags, io.cwd, io.env);
-  const context = prepareWithoutDockerfile(request);
+  const whyOnly = (flags.why ?? []).length > 0 && !flags.json;
+  // The project plan (detection, overrides, the Dockerfile pack build would use); --why alone skips it.
+  const project = whyOnly ? undefined : planProjectFor(request.contextDir, request.dockerfile, flags);
+  const context =
+    project?.dockerfile.source === 'generated' && request.dockerfile === undefined
+      ? prepareContext({ ...request, dockerfileContent: Buffer.from(project.dockerfile.text, 'utf8') })
+      : prepareWithoutDockerfile(request);
   const why = (flags.why ?? []).map((path) => explainPath(context, path));
-  if (why.length > 0 && !flags.json) {
+  if (whyOnly) {
     io.stdout.write(formatWhy(why));
     return;
   }
@@ -31,12 +44,39 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
       schemaVersion: PLAN_SCHEMA_VERSION,
       contextDir: context.contextDir,
       context: { ...report, modeReason },
+      ...(project ? { project } : {}),
       ...(why.length > 0 ? { why } : {}),
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return;
   }
   io.stdout.write(formatContextReport(report, context.contextDir, modeReason));
+  if (project) io.stdout.write(`\n${formatProjectPlan(project)}`);
+}
+
+/** Detection and planning for the context directory; `-f` names the project's own Dockerfile. */
+function planProjectFor(contextDir: string, dockerfile: string | undefined, flags: ProjectFlags): ProjectPlan {
+  const projectFlags: ProjectFlags = {
+    ...(flags.app !== undefined ? { app: flags.app } : {}),
+    ...(flags.ecosystem !== undefined ? { ecosystem: flags.ecosystem } : {}),
+    ...(flags.base !== undefined ? { base: flags.base } : {}),
+    ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.python !== undefined ? { python: flags.python } : {}),
+    ...(flags.node !== undefined ? { node: flags.node } : {}),
+  };
+  let own: { path: string; text: string } | undefined;
+  if (dockerfile !== undefined) {
+    const inside = relative(contextDir, dockerfile);
+    const path = inside.startsWith('..') ? dockerfile : inside.split(sep).join('/');
+    // A missing -f file is reported by the context preparation with its own message.
+    try {
+      own = { path, text: readFileSync(dockerfile, 'utf8') };
+    } catch {
+      own = undefined;
+    }
+  }
+  return createProjectPlan(diskProjectFiles(contextDir), { flags: projectFlags, ...(own ? { dockerfile: own } : {}) }).plan;
 }
 
 /**
