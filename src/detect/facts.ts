@@ -117,7 +117,3 @@ export interface ProjectFacts {
   readonly warnings: readonly FactWarning[];
   readonly ambiguities: readonly Ambiguity[];
 }
-
-export function describeEvidence(detected: { readonly file?: string; readonly reason: string }): string {
-  return detected.file ? `${detected.reason} (${detected.file})` : detected.reason;
-}

@@ -119,6 +119,7 @@ export function diskProjectFiles(root: string): ProjectFiles {
   return {
     list(dir) {
       const key = dir === '.' ? '' : dir;
+      if (!insideProject(key)) return [];
       const cached = listings.get(key);
       if (cached) return cached;
       let names: string[];
@@ -148,6 +149,7 @@ export function diskProjectFiles(root: string): ProjectFiles {
       return entries;
     },
     read(path) {
+      if (!insideProject(path)) return undefined;
       try {
         return stripBom(readFileSync(join(root, path), 'utf8'));
       } catch (error) {
@@ -157,6 +159,14 @@ export function diskProjectFiles(root: string): ProjectFiles {
       }
     },
   };
+}
+
+/**
+ * Paths come from manifests (`"main": "../../x"`), which are user data: detection never looks
+ * outside the project, whatever a manifest says.
+ */
+function insideProject(path: string): boolean {
+  return !path.startsWith('/') && !path.split('/').includes('..');
 }
 
 function unreadable(path: string, error: unknown): PackError {

@@ -4,7 +4,7 @@
  * what it was chosen over, so `pack plan` can answer "why this?" for each line of the Dockerfile.
  */
 import { describeCommand, toExecArgv } from '../detect/command.js';
-import type { Ambiguity, Command, DecisionKey, Detected, FactWarning, PortFact, StartFact } from '../detect/facts.js';
+import type { Ambiguity, DecisionKey, Detected, FactWarning, PortFact, StartFact } from '../detect/facts.js';
 import { joinPath } from '../detect/project-files.js';
 import { UsageError } from '../errors.js';
 import { overrideName, type Setting, type SettingKey, type Settings } from './settings.js';

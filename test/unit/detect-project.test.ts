@@ -191,3 +191,14 @@ describe('runtime versions', () => {
     expect(() => resolvePythonVersion('>=4', 'pyproject.toml:3')).toThrow(/^pyproject\.toml:3: ">=4" allows none of the Python versions pack knows/);
   });
 });
+
+describe('the disk reader', () => {
+  it('never looks outside the project, whatever a manifest names', () => {
+    const files = fixture('node-npm');
+    expect(files.read('../node-bun/package.json')).toBeUndefined();
+    expect(files.list('..')).toEqual([]);
+    expect(files.read('/etc/hostname')).toBeUndefined();
+    expect(files.read('package.json')).toContain('"name": "node-npm"');
+    expect(files.list('').map((entry) => entry.name)).toEqual(['.gitignore', '.nvmrc', 'package-lock.json', 'package.json', 'server.js']);
+  });
+});
