@@ -13,8 +13,7 @@ import type { Ambiguity, Detected, EcosystemFacts, FactWarning, ProjectFacts, Su
 import { detectGeneric } from './generic.js';
 import { detectGo } from './go.js';
 import { detectJava, javaMarkers } from './java.js';
-import { detectNode, expandWorkspaces, readPackageJson } from './node.js';
-import { parseYamlText, isObject, stringArrayField, objectField } from './manifest-parse.js';
+import { detectNode, expandWorkspaces, readPackageJson, workspacePatterns } from './node.js';
 import { readProcfile } from './procfile.js';
 import { compareBytewise, dirNames, isDir, isFile, joinPath, normaliseProjectPath, type ProjectFiles } from './project-files.js';
 import { detectPython, pythonMarkers } from './python.js';
@@ -78,15 +77,8 @@ function findSubprojects(files: ProjectFiles): Subproject[] {
 /** Node workspace members declared by the root package.json / pnpm-workspace.yaml. */
 function rootWorkspaces(files: ProjectFiles): string[] {
   const pkg = readPackageJson(files, 'package.json');
-  if (!pkg) return [];
-  const patterns: string[] = [];
-  const pnpm = files.read('pnpm-workspace.yaml');
-  if (pnpm !== undefined) {
-    const doc = parseYamlText('pnpm-workspace.yaml', pnpm);
-    if (isObject(doc)) patterns.push(...stringArrayField(doc, 'packages'));
-  }
-  patterns.push(...(Array.isArray(pkg.json['workspaces']) ? stringArrayField(pkg.json, 'workspaces') : stringArrayField(objectField(pkg.json, 'workspaces'), 'packages')));
-  return expandWorkspaces(files, '', patterns);
+  const list = pkg ? workspacePatterns(files, '', pkg.json) : undefined;
+  return list ? expandWorkspaces(files, '', list.patterns) : [];
 }
 
 function ecosystemsAt(files: ProjectFiles, dir: string): EcosystemFacts[] {

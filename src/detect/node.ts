@@ -92,7 +92,7 @@ export function readPackageJson(files: ProjectFiles, path: string): { json: Json
 }
 
 /** The workspace patterns of a root package.json or pnpm-workspace.yaml, with the file that lists them. */
-function workspacePatterns(files: ProjectFiles, root: string, pkg: JsonObject): { patterns: string[]; file: string } | undefined {
+export function workspacePatterns(files: ProjectFiles, root: string, pkg: JsonObject): { patterns: string[]; file: string } | undefined {
   const pnpmPath = joinPath(root, 'pnpm-workspace.yaml');
   const pnpmText = files.read(pnpmPath);
   if (pnpmText !== undefined) {

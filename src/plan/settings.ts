@@ -36,6 +36,16 @@ export interface PlanFlags {
 export const SETTING_KEYS = ['app', 'ecosystem', 'base', 'cmd', 'port', 'python', 'node'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
+/** Picks the override flags out of a command's parsed options (commander gives them all in one object). */
+export function pickPlanFlags(options: Readonly<Record<string, unknown>>): PlanFlags {
+  const flags: Partial<Record<SettingKey, string | number>> = {};
+  for (const key of SETTING_KEYS) {
+    const value = options[key];
+    if (typeof value === 'string' || typeof value === 'number') flags[key] = value;
+  }
+  return flags as PlanFlags;
+}
+
 /** The project's config file, as read (values still unvalidated). */
 export interface ProjectConfig {
   /** `pack.json` or `package.json`. */

@@ -15,7 +15,7 @@ import { errnoCode, PackError, UsageError } from '../../errors.js';
 import { writeFileAtomically } from '../../output/atomic-file.js';
 import { formatProjectPlan } from '../../plan/format-plan.js';
 import { createProjectPlan, type ProjectPlan } from '../../plan/project-plan.js';
-import type { PlanFlags } from '../../plan/settings.js';
+import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import type { CliIO } from '../io.js';
 
 export interface InitFlags extends PlanFlags {
@@ -102,7 +102,7 @@ export async function runInit(dirArgument: string | undefined, flags: InitFlags,
   if (!info?.isDirectory()) {
     throw new UsageError('INIT_NO_DIR', `${dirArgument ?? '.'}: not a directory`, { hint: 'give the project folder, e.g. pack init ./my-app' });
   }
-  const { plan } = createProjectPlan(diskProjectFiles(dir), { flags: planFlags(flags), requireGenerated: true });
+  const { plan } = createProjectPlan(diskProjectFiles(dir), { flags: pickPlanFlags(flags as Record<string, unknown>), requireGenerated: true });
   const generated = plan.generated;
   if (!generated) throw new Error('plan without a generated Dockerfile despite requireGenerated');
   const force = flags.force === true;
@@ -114,15 +114,6 @@ export async function runInit(dirArgument: string | undefined, flags: InitFlags,
     io.stdout.write(formatInit(result));
   }
   return result;
-}
-
-function planFlags(flags: InitFlags): PlanFlags {
-  const out: { -readonly [K in keyof PlanFlags]: PlanFlags[K] } = {};
-  for (const key of ['app', 'ecosystem', 'base', 'cmd', 'port', 'python', 'node'] as const) {
-    const value = flags[key];
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
 }
 
 const ACTION_TEXT: Record<InitAction, string> = {

@@ -9,7 +9,7 @@ import { buildContextReport } from '../../context/report.js';
 import { diskProjectFiles } from '../../detect/project-files.js';
 import { formatProjectPlan } from '../../plan/format-plan.js';
 import { createProjectPlan, type ProjectPlan } from '../../plan/project-plan.js';
-import type { PlanFlags as ProjectFlags } from '../../plan/settings.js';
+import { pickPlanFlags, type PlanFlags as ProjectFlags } from '../../plan/settings.js';
 import { prepareContext, type ContextRequest, type PreparedContext } from '../../context/prepare.js';
 import { PackError } from '../../errors.js';
 import { explainPath } from '../../context/why.js';
@@ -56,15 +56,6 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
 
 /** Detection and planning for the context directory; `-f` names the project's own Dockerfile. */
 function planProjectFor(contextDir: string, dockerfile: string | undefined, flags: ProjectFlags): ProjectPlan {
-  const projectFlags: ProjectFlags = {
-    ...(flags.app !== undefined ? { app: flags.app } : {}),
-    ...(flags.ecosystem !== undefined ? { ecosystem: flags.ecosystem } : {}),
-    ...(flags.base !== undefined ? { base: flags.base } : {}),
-    ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
-    ...(flags.port !== undefined ? { port: flags.port } : {}),
-    ...(flags.python !== undefined ? { python: flags.python } : {}),
-    ...(flags.node !== undefined ? { node: flags.node } : {}),
-  };
   let own: { path: string; text: string } | undefined;
   if (dockerfile !== undefined) {
     const inside = relative(contextDir, dockerfile);
@@ -76,7 +67,7 @@ function planProjectFor(contextDir: string, dockerfile: string | undefined, flag
       own = undefined;
     }
   }
-  return createProjectPlan(diskProjectFiles(contextDir), { flags: projectFlags, ...(own ? { dockerfile: own } : {}) }).plan;
+  return createProjectPlan(diskProjectFiles(contextDir), { flags: pickPlanFlags(flags as Record<string, unknown>), ...(own ? { dockerfile: own } : {}) }).plan;
 }
 
 /**
