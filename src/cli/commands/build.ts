@@ -14,7 +14,7 @@ import { imageLabels } from '../../build/labels.js';
 import { runBuild, type BuildRequest, type BuildResult } from '../../build/run-build.js';
 import { diskProjectFiles } from '../../detect/project-files.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
-import type { PlanFlags } from '../../plan/settings.js';
+import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import type { Emit } from '../../progress/events.js';
 import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError } from '../../errors.js';
@@ -57,7 +57,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
       {
         contextDir,
         options: effective,
-        ...chooseDockerfile(contextDir, dockerfilePath, planFlags(flags), io.cwd, reporter.emit),
+        ...chooseDockerfile(contextDir, dockerfilePath, pickPlanFlags(flags as Readonly<Record<string, unknown>>), io.cwd, reporter.emit),
         labels,
         cacheFile: statCacheFile(io.env, home, contextDir),
       },
@@ -96,11 +96,6 @@ function chooseDockerfile(contextDir: string, dockerfilePath: string | undefined
     dockerfileDisplay: '(generated Dockerfile)',
     labelArgs: plan.build.labelArgs,
   };
-}
-
-function planFlags(flags: PlanFlags): PlanFlags {
-  const { app, ecosystem, base, cmd, port, python, node } = flags;
-  return Object.fromEntries(Object.entries({ app, ecosystem, base, cmd, port, python, node }).filter(([, value]) => value !== undefined));
 }
 
 function writeResult(result: BuildResult, json: boolean, io: CliIO): void {
