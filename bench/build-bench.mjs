@@ -21,6 +21,11 @@ function removeImages(...names) {
   spawnSync('docker', ['rmi', '--force', ...names], { stdio: 'ignore' });
 }
 
+/** A row of bench/run.mjs's table from a compare() result. */
+function row(name, result, target) {
+  return { name, reference: result.reference, candidate: result.candidate, ratio: result.candidate / result.reference, target, peakRss: result.peakRss };
+}
+
 /** Rows for one corpus: first build and unchanged rebuild, as ratios pack / docker. */
 export async function buildBench({ corpora, runs = 3 }) {
   const missing = engineAvailable();
@@ -48,14 +53,7 @@ export async function buildBench({ corpora, runs = 3 }) {
           rmSync(cold, { recursive: true, force: true });
         },
       );
-      rows.push({
-        name: `pack build vs docker build, first build — ${corpus.label}`,
-        reference: first.reference,
-        candidate: first.candidate,
-        ratio: first.candidate / first.reference,
-        target: 1.1,
-        peakRss: first.peakRss,
-      });
+      rows.push(row(`pack build vs docker build, first build — ${corpus.label}`, first, 1.1));
 
       // Unchanged rebuilds: one build each to fill the caches, then repeated identical builds.
       const warm = join(scratch, 'warm-cache');
@@ -67,14 +65,7 @@ export async function buildBench({ corpora, runs = 3 }) {
         [process.execPath, [PACK, 'build', corpus.root, '--quiet', '--tag', packTag], packEnv(warm)],
         runs,
       );
-      rows.push({
-        name: `pack build vs docker build, unchanged rebuild — ${corpus.label}`,
-        reference: rebuild.reference,
-        candidate: rebuild.candidate,
-        ratio: rebuild.candidate / rebuild.reference,
-        target: 0.2,
-        peakRss: rebuild.peakRss,
-      });
+      rows.push(row(`pack build vs docker build, unchanged rebuild — ${corpus.label}`, rebuild, 0.2));
     } finally {
       removeImages(dockerTag, packTag);
       rmSync(scratch, { recursive: true, force: true });
