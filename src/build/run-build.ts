@@ -153,10 +153,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
   };
   const labels = digest !== undefined ? { ...request.labels, [BUILD_DIGEST_LABEL]: digest } : request.labels;
   const registryConfig = request.registryAuth
-    ? await request.registryAuth(
-        facts.stages.filter((stage) => !stage.fromStage).map((stage) => stage.from),
-        signal,
-      )
+    ? await request.registryAuth([...new Set(facts.stages.filter((stage) => !stage.fromStage).map((stage) => registryOf(stage.from)))], signal)
     : undefined;
   deps.emit({
     type: 'build.start',
@@ -251,6 +248,16 @@ function stepFailure(error: BuildStepError, facts: DockerfileFacts, display: str
     cause: error,
     hint: error.lastLines.length > 0 ? `the lines above are the last output of step ${step?.index ?? ''}`.trimEnd() : undefined,
   });
+}
+
+/**
+ * The registry an image reference pulls from, as docker/distribution decides it: the first path
+ * component when it looks like a host (has "." or ":", or is "localhost"), else Docker Hub.
+ */
+export function registryOf(image: string): string {
+  const slash = image.indexOf('/');
+  const first = slash === -1 ? '' : image.slice(0, slash);
+  return first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 
 function labelArgValues(request: BuildRequest): Record<string, string> {

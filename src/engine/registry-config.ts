@@ -20,9 +20,11 @@ export interface RegistryAuth {
 export type RegistryConfig = Readonly<Record<string, RegistryAuth>>;
 
 /**
- * The seam for the credential resolver of the push issue: given the registries a Dockerfile's FROM
- * lines pull from, return the credentials the docker CLI would use. Until it exists, builds send
- * no header and private base images fail with the engine's own "pull access denied" message.
+ * The seam for the credential resolver of the push issue: given the registry hosts a Dockerfile's
+ * FROM lines pull from (`docker.io` for Docker Hub images, else `host[:port]`), return the
+ * credentials the docker CLI would use, keyed the way the engine looks them up (Docker Hub as
+ * `https://index.docker.io/v1/`). Until it exists, builds send no header and private base images
+ * fail with the engine's own "pull access denied" message.
  */
 export type RegistryAuthResolver = (registries: readonly string[], signal?: AbortSignal) => Promise<RegistryConfig>;
 

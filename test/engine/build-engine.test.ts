@@ -12,6 +12,7 @@ import { runBuild, type BuildResult } from '../../src/build/run-build.js';
 import { createEngine } from '../../src/engine/dockerode-engine.js';
 import { resolveEndpoint } from '../../src/engine/endpoint.js';
 import type { Engine } from '../../src/engine/engine.js';
+import type { RegistryAuthResolver } from '../../src/engine/registry-config.js';
 import { ExitCode, PackError, UsageError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
 import { PACK_TEST_LABELS, createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
@@ -69,7 +70,14 @@ function counting(inner: Engine): Engine & { builds: number } {
 async function build(
   dir: string,
   flags: BuildFlags,
-  options: { engine?: Engine; events?: PackEvent[]; signal?: AbortSignal; cacheFile?: string; onEvent?: (event: PackEvent) => void } = {},
+  options: {
+    engine?: Engine;
+    events?: PackEvent[];
+    signal?: AbortSignal;
+    cacheFile?: string;
+    onEvent?: (event: PackEvent) => void;
+    registryAuth?: RegistryAuthResolver;
+  } = {},
 ): Promise<BuildResult> {
   const parsed = parseBuildOptions({ ...flags, label: [...(flags.label ?? []), ...TEST_LABEL] }, {});
   const result = await runBuild(
@@ -78,6 +86,7 @@ async function build(
       options: parsed,
       labels: parsed.labels,
       cacheFile: options.cacheFile ?? join(root, 'stat-cache', `${Math.random()}.json`),
+      ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
     },
     {
       engine: options.engine ?? engine,
@@ -133,7 +142,20 @@ describeEngine('pack build on the real engine', () => {
     const first = tag('busybox-a');
     const second = tag('busybox-b');
     const events: PackEvent[] = [];
-    const result = await build(dir, { tag: [first, second], buildArg: ['GREETING=bonjour'], label: ['team=core', 'tier'] }, { events });
+    const asked: string[][] = [];
+    const result = await build(
+      dir,
+      { tag: [first, second], buildArg: ['GREETING=bonjour'], label: ['team=core', 'tier'] },
+      {
+        events,
+        // The credential seam: asked once for the registries the FROM lines pull from.
+        registryAuth: async (registries) => {
+          asked.push([...registries]);
+          return { 'https://index.docker.io/v1/': { username: 'nobody', password: 'unused' } };
+        },
+      },
+    );
+    expect(asked).toEqual([['docker.io']]);
 
     expect(result.skipped).toBe(false);
     expect(result.tags).toEqual([first, second]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget, readDockerfileFacts } from '../../src/build/dockerfile-facts.js';
+import { registryOf } from '../../src/build/run-build.js';
 
 const multiStage = [
   '# syntax is a comment here',
@@ -41,5 +42,15 @@ describe('readDockerfileFacts', () => {
     const facts = readDockerfileFacts(multiStage, {});
     expect(() => checkTarget(facts, 'TEST', 'Dockerfile')).not.toThrow();
     expect(() => checkTarget(facts, 'release', 'Dockerfile')).toThrow('--target "release": Dockerfile has no stage named so');
+  });
+});
+
+describe('registryOf', () => {
+  it('finds the registry host of a FROM image as docker does', () => {
+    expect(registryOf('busybox:local')).toBe('docker.io');
+    expect(registryOf('team/app:1')).toBe('docker.io');
+    expect(registryOf('registry.example.com/team/app:1')).toBe('registry.example.com');
+    expect(registryOf('localhost:5000/app')).toBe('localhost:5000');
+    expect(registryOf('localhost/app')).toBe('localhost');
   });
 });
