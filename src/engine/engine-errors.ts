@@ -97,7 +97,8 @@ export function classifyEngineError(error: unknown, endpoint: EngineEndpoint, ac
 function reasonFor(code: string, endpoint: EngineEndpoint, detail: string): string {
   switch (code) {
     case 'ENOENT':
-      return endpoint.address.kind === 'unix' ? 'no socket at that path' : detail;
+      if (endpoint.address.kind === 'unix') return 'no socket at that path';
+      return endpoint.address.kind === 'ssh' ? 'the ssh command was not found on PATH' : detail;
     case 'ECONNREFUSED':
       return 'connection refused (nothing is listening there)';
     case 'ENOTSOCK':

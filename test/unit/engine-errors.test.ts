@@ -26,6 +26,11 @@ describe('classifyEngineError', () => {
     expect(classifyEngineError(errno('ECONNREFUSED'), endpoint, 'build').message).toContain('connection refused');
   });
 
+  it('says when ssh itself is missing for an ssh:// engine', () => {
+    const ssh: EngineEndpoint = { ...endpoint, address: { kind: 'ssh', host: 'box' }, url: 'ssh://box', reason: 'DOCKER_HOST=ssh://box' };
+    expect(classifyEngineError(errno('ENOENT'), ssh, 'build').message).toContain('ssh://box (DOCKER_HOST=ssh://box): the ssh command was not found on PATH');
+  });
+
   it('says what to do about a socket without permission', () => {
     const error = classifyEngineError(errno('EACCES'), endpoint, 'build');
     expect(error.exitCode).toBe(ExitCode.environment);
