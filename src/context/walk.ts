@@ -14,7 +14,6 @@
  *    (once, before it), so the tree stays complete.
  */
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import type { ContextEntry, EntryType } from './entry.js';
 import { NO_PARENT_INFO, type MatchInfo, type PatternMatcher } from './dockerignore/matcher.js';
 import type { Pattern } from './dockerignore/pattern.js';
@@ -86,7 +85,10 @@ interface Pending {
  * in memory. Hard links are detected here (first name is a file, later names link to it).
  */
 export function* walkContext(options: WalkOptions): Generator<ContextEntry, void, undefined> {
-  const { root, matcher, mode, signal } = options;
+  const { matcher, mode, signal } = options;
+  // Paths are joined by hand in the hot loop: path.join normalizes every time, and the walk is
+  // otherwise mostly system calls.
+  const root = options.root.endsWith('/') && options.root.length > 1 ? options.root.slice(0, -1) : options.root;
   const emit = options.emit ?? (() => {});
   const force = options.forceInclude ?? new Set<string>();
   const enterExcluded = excludedDirRule(matcher, mode);
@@ -94,7 +96,7 @@ export function* walkContext(options: WalkOptions): Generator<ContextEntry, void
 
   function* visit(dirRel: string, parentInfo: MatchInfo, pending: Pending[]): Generator<ContextEntry, void, undefined> {
     signal?.throwIfAborted();
-    const dirAbs = dirRel === '' ? root : join(root, dirRel);
+    const dirAbs = dirRel === '' ? root : `${root}/${dirRel}`;
     let names: string[];
     try {
       names = readdirSync(dirAbs);
@@ -105,7 +107,7 @@ export function* walkContext(options: WalkOptions): Generator<ContextEntry, void
       const rel = dirRel === '' ? name : `${dirRel}/${name}`;
       let stats: Stats;
       try {
-        stats = lstatSync(join(dirAbs, name));
+        stats = lstatSync(`${dirAbs}/${name}`);
       } catch (error) {
         // A file removed while walking is simply not part of the context (as in Docker).
         if (errnoCode(error) === 'ENOENT') continue;
@@ -195,7 +197,7 @@ function toEntry(path: string, stats: Stats, root: string, seenInodes: Map<strin
     if (first !== undefined) return { path, type: 'hardlink', mode, size: 0, mtime, linkname: first };
     seenInodes.set(key, path);
   }
-  const source = join(root, path);
+  const source = `${root}/${path}`;
   if (type === 'symlink') return { path, type, mode, size: 0, mtime, linkname: readLink(source, path) };
   return { path, type, mode, size: type === 'file' ? stats.size : 0, mtime, source };
 }
