@@ -361,6 +361,15 @@ describe('determinism', () => {
     expect(done).toEqual([{ type: 'context.done', files: entries.length, bytes: first.tar.length, sha256: sha256(first.tar) }]);
   });
 
+  it('can skip the digest: same bytes, no sha256 in the done event', async () => {
+    tree({ 'a.txt': 'a', 'big.bin': Buffer.alloc(4 * 1024 * 1024, 1) });
+    const entries = entriesOf(root);
+    const withDigest = await pack(entries);
+    const without = await pack(entries, { digest: false });
+    expect(without.tar.equals(withDigest.tar)).toBe(true);
+    expect(without.events.at(-1)).toEqual({ type: 'context.done', files: 2, bytes: without.tar.length });
+  });
+
   it('clamps mtimes to SOURCE_DATE_EPOCH: older ones are kept, newer ones become the epoch', async () => {
     tree({ 'old.txt': 'o', 'new.txt': 'n', 'dir/': '' });
     utimesSync(join(root, 'old.txt'), 500_000_000, 500_000_000);
