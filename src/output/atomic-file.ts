@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { close, createWriteStream, fsync, open as openFd } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { PackError, errnoCode } from '../errors.js';
@@ -24,6 +24,12 @@ export interface WriteFileAtomicallyOptions {
   readonly signal?: AbortSignal;
   /** Permission bits for the new file, before the umask (default 0o666, like any new file). */
   readonly mode?: number;
+  /**
+   * A stage between source and file, e.g. `gzipStream()`. Pass it here rather than
+   * `source.pipe(stage)`: pipe() does not forward the source's errors, so a failing tar would be
+   * an uncaught exception and the partial file would stay behind.
+   */
+  readonly transform?: Duplex;
 }
 
 export async function writeFileAtomically(
@@ -39,6 +45,7 @@ export async function writeFileAtomically(
     fd = await openAsync(partial, 'wx', options.mode ?? 0o666);
   } catch (error) {
     source.destroy();
+    options.transform?.destroy();
     throw writeError(dest, error);
   }
   let failedWriting: unknown;
@@ -55,7 +62,9 @@ export async function writeFileAtomically(
     sink.once('error', (error) => {
       failedWriting = error;
     });
-    await pipeline(source, sink, options.signal === undefined ? {} : { signal: options.signal });
+    const pipelineOptions = options.signal === undefined ? {} : { signal: options.signal };
+    if (options.transform === undefined) await pipeline(source, sink, pipelineOptions);
+    else await pipeline(source, options.transform, sink, pipelineOptions);
     const bytes = sink.bytesWritten;
     const closing = fd;
     await own(fsyncAsync(closing));

@@ -96,6 +96,17 @@ describe('writeFileAtomically', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('runs a transform stage (gzip) inside its pipeline, so a source failing mid-stream still cleans up', async () => {
+    const dest = join(dir, 'context.tar.gz');
+    await writeFileAtomically(dest, source([Buffer.from('tar bytes')]), { transform: gzipStream() });
+    expect(gunzipSync(readFileSync(dest)).toString()).toBe('tar bytes');
+    const failure = new PackError('CONTEXT_CHANGED', 'a.txt changed while packing: it grew');
+    const gzip = gzipStream();
+    await expect(writeFileAtomically(join(dir, 'failed.tar.gz'), source(megabytes(1, 1), { failWith: failure }), { transform: gzip })).rejects.toBe(failure);
+    expect(gzip.destroyed).toBe(true);
+    expect(readdirSync(dir)).toEqual(['context.tar.gz']);
+  });
+
   it('names the destination when it cannot be written', async () => {
     const missing = join(dir, 'no/such/dir/context.tar');
     await expect(writeFileAtomically(missing, source([Buffer.from('x')]))).rejects.toMatchObject({
