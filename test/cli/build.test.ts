@@ -144,7 +144,7 @@ describeEngine('pack build with the engine', () => {
       tags: [name],
       skipped: false,
       contextDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
-      contextTarSha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      buildDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       durations: { prepareMs: expect.any(Number), buildMs: expect.any(Number), totalMs: expect.any(Number) },
     });
     images.push(final['imageId'] as string);

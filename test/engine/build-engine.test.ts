@@ -167,7 +167,7 @@ describeEngine('pack build on the real engine', () => {
     // Build args reach RUN through the environment of the step; the image history shows them.
     const history = await docker.getImage(first).history();
     expect(history.map((h: { CreatedBy: string }) => h.CreatedBy).join('\n')).toContain('GREETING=bonjour');
-    // Steps were reported with their Dockerfile lines, the context upload with its sha256.
+    // Steps were reported with their Dockerfile lines.
     expect(events.filter((e) => e.type === 'build.step').slice(0, 5)).toEqual([
       { type: 'build.step', index: 1, total: expect.any(Number), instruction: 'FROM busybox:local', line: 1 },
       { type: 'build.step', index: 2, total: expect.any(Number), instruction: 'ARG GREETING=hello', line: 2 },
@@ -175,7 +175,7 @@ describeEngine('pack build on the real engine', () => {
       { type: 'build.step', index: 4, total: expect.any(Number), instruction: 'COPY message.txt /message.txt', line: 4 },
       { type: 'build.step', index: 5, total: expect.any(Number), instruction: 'RUN echo "$GREETING from a build arg" > /greeting.txt', line: 5 },
     ]);
-    expect(result.contextTarSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.contextDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('builds only up to --target in a multi-stage Dockerfile', async () => {
