@@ -13,9 +13,12 @@
  *    not tied to it, so pack destroys it on abort itself. Closing the connection makes the engine
  *    cancel the build; `forcerm` makes it remove the intermediate container even then.
  *  - `registryconfig` would be encoded as standard base64; the engine wants base64url, so pack
- *    passes the finished header value (`{ base64 }`).
+ *    passes the finished header value (`{ base64 }`). The same for `authconfig` (X-Registry-Auth).
+ *  - docker-modem logs every request with its headers under DEBUG=modem — X-Registry-Auth and
+ *    X-Registry-Config hold passwords — so pack switches that namespace off (below).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -23,10 +26,20 @@ import { PackError, UsageError } from '../errors.js';
 import { silent, type Emit } from '../progress/events.js';
 import { interpretBuildStream } from './build-output.js';
 import type { EngineEndpoint } from './endpoint.js';
-import type { Engine, EngineBuildRequest, EngineBuildResult, EngineInfo, ImageDetails } from './engine.js';
+import type {
+  Engine,
+  EngineBuildRequest,
+  EngineBuildResult,
+  EngineInfo,
+  EnginePushRequest,
+  EngineRegistrySettings,
+  ImageDetails,
+  PushEngine,
+  RegistryDescriptor,
+} from './engine.js';
 import { classifyEngineError, statusOf } from './engine-errors.js';
-import { readNdjson } from './ndjson.js';
-import { encodeRegistryConfig } from './registry-config.js';
+import { readNdjson, type JsonMessage } from './ndjson.js';
+import { encodeRegistryAuth, encodeRegistryConfig, type RegistryAuth } from './registry-config.js';
 import { SshDialAgent } from './ssh-dialer.js';
 
 export interface DockerodeEngineOptions {
@@ -35,8 +48,26 @@ export interface DockerodeEngineOptions {
 }
 
 /** Lazy, like dockerode's handles: no I/O until a method is called. */
-export function createEngine(endpoint: EngineEndpoint, options: DockerodeEngineOptions = {}): Engine {
+export function createEngine(endpoint: EngineEndpoint, options: DockerodeEngineOptions = {}): Engine & PushEngine {
+  silenceModemDebug();
   return new DockerodeEngine(endpoint, createDocker(endpoint, options));
+}
+
+/**
+ * DEBUG=modem makes docker-modem print each request with util.inspect, headers included: the
+ * base64 of the registry password. Adding `-modem` to the debug namespaces (on docker-modem's own
+ * copy of `debug`) keeps any other DEBUG output the user asked for.
+ */
+function silenceModemDebug(): void {
+  try {
+    const fromModem = createRequire(createRequire(import.meta.url).resolve('docker-modem'));
+    const debug = fromModem('debug') as { enabled(name: string): boolean; disable(): string; enable(namespaces: string): void };
+    if (!debug.enabled('modem')) return;
+    const namespaces = debug.disable();
+    debug.enable(namespaces === '' ? '-modem' : `${namespaces},-modem`);
+  } catch {
+    // No `debug` next to docker-modem: then nothing can print the headers either.
+  }
 }
 
 function createDocker(endpoint: EngineEndpoint, options: DockerodeEngineOptions): Docker {
@@ -105,7 +136,7 @@ function createDocker(endpoint: EngineEndpoint, options: DockerodeEngineOptions)
   }
 }
 
-class DockerodeEngine implements Engine {
+class DockerodeEngine implements Engine, PushEngine {
   constructor(
     readonly endpoint: EngineEndpoint,
     private readonly docker: Docker,
@@ -181,6 +212,7 @@ class DockerodeEngine implements Engine {
         labels: data.Config?.Labels ?? {},
         layers: data.RootFS?.Layers ?? [],
         created: data.Created,
+        repoDigests: data.RepoDigests ?? [],
       };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -217,6 +249,63 @@ class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404) return;
       throw this.failure(error, options.signal, `remove image ${reference}`);
+    }
+  }
+
+  async *pushImage(request: EnginePushRequest, signal?: AbortSignal): AsyncGenerator<JsonMessage> {
+    const action = `push ${request.repository}:${request.tag}`;
+    signal?.throwIfAborted();
+    let response: Readable;
+    try {
+      // `tag` is always set: without it the engine pushes every local tag of the repository.
+      response = (await this.docker.getImage(request.repository).push({
+        tag: request.tag,
+        authconfig: { base64: encodeRegistryAuth(request.auth) },
+        ...(signal ? { abortSignal: signal } : {}),
+      } as unknown as Docker.ImagePushOptions)) as Readable;
+    } catch (error) {
+      throw this.failure(error, signal, action);
+    }
+    // Once the 200 response has started it is not tied to the signal; closing it makes the engine
+    // cancel the push.
+    const onAbort = (): void => {
+      response.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const message of readNdjson(response)) yield message;
+    } catch (error) {
+      throw this.failure(error, signal, action);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      response.destroy();
+    }
+  }
+
+  async distribution(reference: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<RegistryDescriptor> {
+    try {
+      // dockerode's distribution() takes no abort signal; the call is one short request.
+      signal?.throwIfAborted();
+      const data = (await this.docker.getImage(reference).distribution({ authconfig: { base64: encodeRegistryAuth(auth) } } as object)) as { Descriptor?: { mediaType?: string; digest?: string; size?: number } };
+      const descriptor = data.Descriptor;
+      if (typeof descriptor?.digest !== 'string') throw new PackError('ENGINE_BAD_ANSWER', `the engine's /distribution answer for ${reference} has no digest`);
+      return { mediaType: descriptor.mediaType ?? '', digest: descriptor.digest, size: descriptor.size ?? 0 };
+    } catch (error) {
+      throw this.failure(error, signal, `ask the registry about ${reference} through the engine`);
+    }
+  }
+
+  async registrySettings(signal?: AbortSignal): Promise<EngineRegistrySettings> {
+    try {
+      const info = (await (this.docker.info as (opts: object) => Promise<unknown>).call(this.docker, signal ? { abortSignal: signal } : {})) as {
+        RegistryConfig?: { InsecureRegistryCIDRs?: string[] | null; IndexConfigs?: Record<string, { Secure?: boolean }> | null };
+      };
+      const config = info.RegistryConfig;
+      const indexes: Record<string, { secure: boolean }> = {};
+      for (const [name, index] of Object.entries(config?.IndexConfigs ?? {})) indexes[name] = { secure: index.Secure !== false };
+      return { insecureCidrs: config?.InsecureRegistryCIDRs ?? [], indexes };
+    } catch (error) {
+      throw this.failure(error, signal, 'ask the engine for its registry settings');
     }
   }
 

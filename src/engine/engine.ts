@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { Emit } from '../progress/events.js';
 import type { EngineEndpoint } from './endpoint.js';
-import type { RegistryConfig } from './registry-config.js';
+import type { JsonMessage } from './ndjson.js';
+import type { RegistryAuth, RegistryConfig } from './registry-config.js';
 
 export interface EngineInfo {
   readonly version: string;
@@ -51,6 +52,8 @@ export interface ImageDetails {
   readonly labels: Readonly<Record<string, string>>;
   readonly layers: readonly string[];
   readonly created: string;
+  /** `repository@sha256:…` for each registry the engine pushed this image to or pulled it from. */
+  readonly repoDigests: readonly string[];
 }
 
 export interface Engine {
@@ -72,4 +75,45 @@ export interface Engine {
   tagImage(imageId: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;
   /** Removes an image reference; a reference that does not exist is not an error. */
   removeImage(reference: string, options?: { force?: boolean; signal?: AbortSignal }): Promise<void>;
+}
+
+export interface EnginePushRequest {
+  /** The repository as the local tag carries it (`127.0.0.1:5000/app`, `me/app`), without a tag. */
+  readonly repository: string;
+  /** Exactly one tag: an engine push without a tag pushes every local tag of the repository. */
+  readonly tag: string;
+  /** Sent as X-Registry-Auth; anonymous when undefined. */
+  readonly auth?: RegistryAuth;
+}
+
+/** A manifest descriptor as the registry reports it (GET /distribution/{name}/json). */
+export interface RegistryDescriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** How the engine treats registries (GET /info RegistryConfig). */
+export interface EngineRegistrySettings {
+  /** CIDRs of registries the engine reaches over plain HTTP or unverified TLS (127.0.0.0/8 by default). */
+  readonly insecureCidrs: readonly string[];
+  /** Registries the engine knows by name, and whether it requires verified TLS for them. */
+  readonly indexes: Readonly<Record<string, { readonly secure: boolean }>>;
+}
+
+/** What pack needs from an engine to publish images: a concern of its own, beside building. */
+export interface PushEngine {
+  readonly endpoint: EngineEndpoint;
+  /**
+   * POST /images/{repository}/push?tag=TAG, yielding the engine's JSON messages as they arrive.
+   * HTTP 200 is not success: a refused or failed push arrives as a message with `error`, which the
+   * caller interprets. Transport failures are thrown as classified PackErrors; an abort destroys
+   * the stream (the engine then cancels the push) and throws the signal's reason.
+   */
+  pushImage(request: EnginePushRequest, signal?: AbortSignal): AsyncIterable<JsonMessage>;
+  /** The engine asks the registry for `reference`'s manifest descriptor, with these credentials. */
+  distribution(reference: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<RegistryDescriptor>;
+  registrySettings(signal?: AbortSignal): Promise<EngineRegistrySettings>;
+  inspectImage(reference: string, signal?: AbortSignal): Promise<ImageDetails | undefined>;
+  tagImage(imageId: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;
 }

@@ -13,6 +13,8 @@ export interface RegistryAuth {
   readonly password?: string;
   /** OAuth refresh token (`identitytoken` in config.json). */
   readonly identitytoken?: string;
+  /** A bearer token for the registry, sent as is (`registrytoken` in config.json). */
+  readonly registrytoken?: string;
   readonly serveraddress?: string;
 }
 
@@ -30,4 +32,15 @@ export type RegistryAuthResolver = (registries: readonly string[], signal?: Abor
 
 export function encodeRegistryConfig(config: RegistryConfig): string {
   return Buffer.from(JSON.stringify(config), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/**
+ * The `X-Registry-Auth` header of /images/{name}/push (and /distribution): one AuthConfig as JSON,
+ * base64url with padding — moby registry.DecodeAuthConfig uses base64.URLEncoding, and on a decoding
+ * failure it quietly pushes WITHOUT credentials, so the alphabet matters. docker-modem would encode
+ * an object the same way; pack sends the finished value so that the encoding is pack's, and tested.
+ * `{}` (anonymous) is sent when there are no credentials, as the docker CLI does.
+ */
+export function encodeRegistryAuth(auth: RegistryAuth | undefined): string {
+  return Buffer.from(JSON.stringify(auth ?? {}), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
