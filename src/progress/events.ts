@@ -96,7 +96,82 @@ export type BuildEvent =
   | BuildDoneEvent
   | BuildFailedEvent;
 
-export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent | BuildEvent;
+/** A push of one or more tags begins. Credentials are named by where they came from, never by value. */
+export interface PushStartEvent {
+  readonly type: 'push.start';
+  /** `repository:tag` in push order. */
+  readonly references: readonly string[];
+  readonly engine: string;
+  /** Per registry: `credHelpers["ghcr.io"] in …/config.json (docker-credential-gh)`, `no credentials …`. */
+  readonly credentials: readonly { readonly registry: string; readonly source: string }[];
+}
+
+/** The engine's status words for a layer, as kinds: Preparing, Waiting, Pushing, Pushed, Layer already exists, Mounted from …, Retrying in N seconds. */
+export type PushLayerStatus = 'preparing' | 'waiting' | 'pushing' | 'pushed' | 'exists' | 'mounted' | 'retrying';
+
+export interface PushLayerEvent {
+  readonly type: 'push.layer';
+  readonly reference: string;
+  /** Short layer ID as the engine prints it (12 hex). */
+  readonly layer: string;
+  readonly status: PushLayerStatus;
+  /** Bytes sent and the layer's size, while pushing. */
+  readonly current?: number;
+  readonly total?: number;
+  /** The engine's words when they say more than the status: `Mounted from library/busybox`, `Retrying in 5 seconds`. */
+  readonly detail?: string;
+}
+
+export interface PushTagStartEvent {
+  readonly type: 'push.tag.start';
+  readonly reference: string;
+  /** 1-based attempt, and how many pack makes at most. */
+  readonly attempt: number;
+  readonly attempts: number;
+}
+
+/** A transient failure (registry restarting, connection reset); pack waits and pushes the tag again. */
+export interface PushRetryEvent {
+  readonly type: 'push.retry';
+  readonly reference: string;
+  /** The attempt that failed. */
+  readonly attempt: number;
+  readonly attempts: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+/** A tag landed: the digest the engine reported, confirmed with the registry (or the engine's record). */
+export interface PushTagDoneEvent {
+  readonly type: 'push.tag.done';
+  readonly reference: string;
+  readonly digest: string;
+  /** `repository@sha256:…`, to pin. */
+  readonly pinned: string;
+  /** `registry` (HEAD /v2/…/manifests/TAG), `engine-distribution` (the engine asked the registry), `repo-digests` (image inspect). */
+  readonly confirmedBy: string;
+  readonly durationMs: number;
+}
+
+export interface PushDoneEvent {
+  readonly type: 'push.done';
+  readonly pushed: readonly { readonly reference: string; readonly digest: string }[];
+  readonly durationMs: number;
+}
+
+/** The push failed; lists say exactly which tags landed and which did not. */
+export interface PushFailedEvent {
+  readonly type: 'push.failed';
+  readonly code: string;
+  readonly message: string;
+  readonly pushed: readonly string[];
+  readonly failed: readonly string[];
+  readonly notPushed: readonly string[];
+}
+
+export type PushEvent = PushStartEvent | PushLayerEvent | PushTagStartEvent | PushRetryEvent | PushTagDoneEvent | PushDoneEvent | PushFailedEvent;
+
+export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent | BuildEvent | PushEvent;
 
 export type Emit = (event: PackEvent) => void;
 
