@@ -27,7 +27,7 @@ function row(name, result, target) {
 }
 
 /** Rows for one corpus: first build and unchanged rebuild, as ratios pack / docker. */
-export async function buildBench({ corpora, runs = 3 }) {
+export async function buildBench({ corpora, runs = 3, firstBuildRuns = 2 }) {
   const missing = engineAvailable();
   if (missing !== undefined) {
     console.warn(`!!! build benchmark SKIPPED: no Docker engine (${missing})`);
@@ -47,7 +47,8 @@ export async function buildBench({ corpora, runs = 3 }) {
       const first = compare(
         ['docker', ['build', '--quiet', '--no-cache', '--tag', dockerTag, corpus.root], dockerEnv],
         [process.execPath, [PACK, 'build', corpus.root, '--quiet', '--no-cache', '--tag', packTag], packEnv(cold)],
-        runs,
+        // First builds of the large corpora take tens of seconds each: fewer runs (median of 2 after a warm-up).
+        firstBuildRuns,
         () => {
           removeImages(dockerTag, packTag);
           rmSync(cold, { recursive: true, force: true });
