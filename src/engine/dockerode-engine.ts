@@ -27,6 +27,7 @@ import { silent, type Emit } from '../progress/events.js';
 import { interpretBuildStream } from './build-output.js';
 import type { EngineEndpoint } from './endpoint.js';
 import type {
+  ArchiveEngine,
   Engine,
   EngineBuildRequest,
   EngineBuildResult,
@@ -34,11 +35,12 @@ import type {
   EnginePushRequest,
   EngineRegistrySettings,
   ImageDetails,
+  LoadedImages,
   PushEngine,
   RegistryDescriptor,
 } from './engine.js';
 import { classifyEngineError, statusOf } from './engine-errors.js';
-import { readNdjson, type JsonMessage } from './ndjson.js';
+import { messageError, readNdjson, type JsonMessage } from './ndjson.js';
 import { encodeRegistryAuth, encodeRegistryConfig, type RegistryAuth } from './registry-config.js';
 import { SshDialAgent } from './ssh-dialer.js';
 
@@ -48,7 +50,7 @@ export interface DockerodeEngineOptions {
 }
 
 /** Lazy, like dockerode's handles: no I/O until a method is called. */
-export function createEngine(endpoint: EngineEndpoint, options: DockerodeEngineOptions = {}): Engine & PushEngine {
+export function createEngine(endpoint: EngineEndpoint, options: DockerodeEngineOptions = {}): Engine & PushEngine & ArchiveEngine {
   silenceModemDebug();
   return new DockerodeEngine(endpoint, createDocker(endpoint, options));
 }
@@ -136,7 +138,7 @@ function createDocker(endpoint: EngineEndpoint, options: DockerodeEngineOptions)
   }
 }
 
-class DockerodeEngine implements Engine, PushEngine {
+class DockerodeEngine implements Engine, PushEngine, ArchiveEngine {
   constructor(
     readonly endpoint: EngineEndpoint,
     private readonly docker: Docker,
@@ -307,6 +309,75 @@ class DockerodeEngine implements Engine, PushEngine {
     } catch (error) {
       throw this.failure(error, signal, 'ask the engine for its registry settings');
     }
+  }
+
+  async saveImages(references: readonly string[], signal?: AbortSignal): Promise<Readable> {
+    const action = `save ${references.join(', ')}`;
+    signal?.throwIfAborted();
+    let response: Readable;
+    try {
+      // /images/get?names=a&names=b (docker-modem writes arrays as repeated keys): one tar holding
+      // every reference, each tag in the RepoTags of manifest.json.
+      // @types/dockerode omits getImages (lib/docker.js has it, with abortSignal).
+      const docker = this.docker as unknown as { getImages(options: object): Promise<unknown> };
+      response = (await docker.getImages({ names: [...references], ...(signal ? { abortSignal: signal } : {}) })) as Readable;
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        throw new PackError('IMAGE_NOT_FOUND', `${action}: no such image on ${this.endpoint.url}`, { cause: error, hint: 'check the name with `docker images`' });
+      }
+      throw this.failure(error, signal, action);
+    }
+    // Once the 200 response has started it is not tied to the signal (see the file comment).
+    const onAbort = (): void => {
+      response.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    response.once('close', () => signal?.removeEventListener('abort', onAbort));
+    return response;
+  }
+
+  async loadImages(archive: Readable, signal?: AbortSignal): Promise<LoadedImages> {
+    signal?.throwIfAborted();
+    let archiveError: unknown;
+    archive.once('error', (error) => {
+      archiveError = error;
+    });
+    let response: Readable;
+    try {
+      // The file is piped into the request (docker-modem `file`), chunked, with backpressure.
+      response = (await this.docker.loadImage(archive, { quiet: true, ...(signal ? { abortSignal: signal } : {}) } as object)) as Readable;
+    } catch (error) {
+      archive.destroy();
+      throw archiveError instanceof PackError ? archiveError : this.failure(archiveError ?? error, signal, 'load an image archive');
+    }
+    const onAbort = (): void => {
+      response.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const tags: string[] = [];
+    const ids: string[] = [];
+    try {
+      // Messages: {"stream":"Loaded image: NAME:TAG\n"} or {"stream":"Loaded image ID: sha256:…\n"};
+      // a refused archive is {"errorDetail":{…},"error":"…"} inside the 200 answer.
+      for await (const message of readNdjson(response)) {
+        const error = messageError(message);
+        if (error !== undefined) throw new PackError('IMAGE_LOAD_FAILED', `the engine refused the image archive: ${error}`);
+        const text = typeof message.stream === 'string' ? message.stream.trim() : '';
+        const loadedId = /^Loaded image ID: (\S+)$/.exec(text);
+        const loaded = /^Loaded image: (\S+)$/.exec(text);
+        if (loadedId?.[1] !== undefined) ids.push(loadedId[1]);
+        else if (loaded?.[1] !== undefined) tags.push(loaded[1]);
+      }
+    } catch (error) {
+      if (error instanceof PackError && error.code === 'IMAGE_LOAD_FAILED') throw error;
+      throw archiveError instanceof PackError ? archiveError : this.failure(archiveError ?? error, signal, 'load an image archive');
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      response.destroy();
+      if (!archive.readableEnded) archive.destroy();
+    }
+    if (archiveError !== undefined) throw archiveError instanceof PackError ? archiveError : this.failure(archiveError, signal, 'load an image archive');
+    return { tags, ids };
   }
 
   /** An aborted call reports the abort reason (Ctrl-C → exit 130), not the socket error it caused. */

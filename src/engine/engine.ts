@@ -117,3 +117,33 @@ export interface PushEngine {
   inspectImage(reference: string, signal?: AbortSignal): Promise<ImageDetails | undefined>;
   tagImage(imageId: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;
 }
+
+/** What the engine reported loading (POST /images/load): the tags it applied and the untagged image IDs. */
+export interface LoadedImages {
+  readonly tags: readonly string[];
+  readonly ids: readonly string[];
+}
+
+/**
+ * What `pack archive` and `pack restore` need: images out of and into the engine as `docker save`
+ * tars, streamed both ways (never buffered whole, never written to a temporary file by pack).
+ */
+export interface ArchiveEngine {
+  readonly endpoint: EngineEndpoint;
+  info(signal?: AbortSignal): Promise<EngineInfo>;
+  /**
+   * GET /images/get?names=…: the `docker save` tar of these references (tags, or an ID), as the
+   * engine streams it. An unknown reference (404 before the stream starts) is a PackError
+   * IMAGE_NOT_FOUND. Aborting destroys the stream.
+   */
+  saveImages(references: readonly string[], signal?: AbortSignal): Promise<Readable>;
+  /**
+   * POST /images/load?quiet=1 with `archive` as the body (gzip is fine: the engine decompresses).
+   * HTTP 200 is not success: a refused archive arrives as an error message in the stream, thrown
+   * as a PackError (IMAGE_LOAD_FAILED) with the engine's words. The archive stream is destroyed
+   * in every failure case.
+   */
+  loadImages(archive: Readable, signal?: AbortSignal): Promise<LoadedImages>;
+  inspectImage(reference: string, signal?: AbortSignal): Promise<ImageDetails | undefined>;
+  tagImage(imageId: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;
+}
