@@ -36,9 +36,9 @@ export async function buildBench({ corpora, runs = 3, firstBuildRuns = 2 }) {
   const rows = [];
   for (const corpus of corpora) {
     const scratch = mkdtempSync(join(tmpdir(), 'pack-bench-build-'));
-    const suffix = Math.random().toString(36).slice(2, 8);
-    const dockerTag = `pack-bench-docker-${suffix}:latest`;
-    const packTag = `pack-bench-pack-${suffix}:latest`;
+    // Fixed names: a run that was interrupted leaves nothing the next run does not replace.
+    const dockerTag = 'pack-bench-docker:latest';
+    const packTag = 'pack-bench-pack:latest';
     const dockerEnv = { env: { DOCKER_BUILDKIT: '0' } };
     const packEnv = (cacheDir) => ({ env: { XDG_CACHE_HOME: cacheDir } });
     try {
