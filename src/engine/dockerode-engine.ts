@@ -215,6 +215,7 @@ class DockerodeEngine implements Engine, PushEngine, ArchiveEngine {
         layers: data.RootFS?.Layers ?? [],
         created: data.Created,
         repoDigests: data.RepoDigests ?? [],
+        size: data.Size ?? 0,
       };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

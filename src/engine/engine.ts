@@ -54,6 +54,8 @@ export interface ImageDetails {
   readonly created: string;
   /** `repository@sha256:…` for each registry the engine pushed this image to or pulled it from. */
   readonly repoDigests: readonly string[];
+  /** Bytes of all its layers (docker images SIZE): about the length of its `docker save` tar. */
+  readonly size: number;
 }
 
 export interface Engine {
