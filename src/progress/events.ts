@@ -171,7 +171,64 @@ export interface PushFailedEvent {
 
 export type PushEvent = PushStartEvent | PushLayerEvent | PushTagStartEvent | PushRetryEvent | PushTagDoneEvent | PushDoneEvent | PushFailedEvent;
 
-export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent | BuildEvent | PushEvent;
+/** `pack archive` starts writing: the image it saves from the engine and where it writes it. */
+export interface ArchiveStartEvent {
+  readonly type: 'archive.start';
+  readonly output: string;
+  readonly imageId: string;
+  readonly tags: readonly string[];
+  readonly gzip: boolean;
+  /** About the bytes of tar to write (image size + context), for a bar's total. */
+  readonly estimatedBytes?: number;
+}
+
+/**
+ * Bytes moved by an archive command: `write` counts the tar produced (before compression),
+ * `verify` and `load` the bytes of the archive file read.
+ */
+export interface ArchiveProgressEvent {
+  readonly type: 'archive.progress';
+  readonly operation: 'write' | 'verify' | 'load';
+  readonly bytes: number;
+  readonly totalBytes?: number;
+}
+
+export interface ArchiveDoneEvent {
+  readonly type: 'archive.done';
+  readonly output: string;
+  /** Size of the file written (after compression). */
+  readonly bytes: number;
+  /** sha256 of pack/manifest.json, which lists every other digest: the archive's identity. */
+  readonly manifestDigest: string;
+  readonly durationMs: number;
+}
+
+/** `pack verify` (or the verification `pack restore` starts with) has read the whole archive. */
+export interface VerifyDoneEvent {
+  readonly type: 'verify.done';
+  readonly archive: string;
+  readonly ok: boolean;
+  readonly problems: number;
+  readonly durationMs: number;
+}
+
+/** A step of `pack restore`, told in a line: loading, tagging, rebuilding, extracting. */
+export interface RestoreStepEvent {
+  readonly type: 'restore.step';
+  readonly step: 'load' | 'tag' | 'rebuild' | 'extract';
+  readonly message: string;
+}
+
+export interface RestoreDoneEvent {
+  readonly type: 'restore.done';
+  readonly imageId: string;
+  readonly tags: readonly string[];
+  readonly durationMs: number;
+}
+
+export type ArchiveEvent = ArchiveStartEvent | ArchiveProgressEvent | ArchiveDoneEvent | VerifyDoneEvent | RestoreStepEvent | RestoreDoneEvent;
+
+export type PackEvent = WarningEvent | ContextProgressEvent | ContextDoneEvent | BuildEvent | PushEvent | ArchiveEvent;
 
 export type Emit = (event: PackEvent) => void;
 
