@@ -3,7 +3,7 @@
  * step. Step output is not repeated here; a failing step's last lines are part of its error.
  */
 import type { Writable } from 'node:stream';
-import type { BuildStartEvent, PackEvent } from '../events.js';
+import type { ArchiveEvent, BuildStartEvent, PackEvent } from '../events.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
@@ -32,6 +32,13 @@ export function createPlainReporter(stderr: Writable): Reporter {
         case 'build.done':
           write(`Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}`);
           break;
+        case 'archive.start':
+        case 'archive.done':
+        case 'verify.done':
+        case 'restore.step':
+        case 'restore.done':
+          write(archiveLine(event));
+          break;
         default:
           break;
       }
@@ -48,4 +55,20 @@ function tagNote(tags: readonly string[]): string {
 export function startLine(event: BuildStartEvent): string {
   const why = event.engineSource === 'default' ? '' : ` (${event.engineReason})`;
   return `Building ${event.dockerfile} on ${event.engine}${why}`;
+}
+
+/** The one line an archive, verify or restore event is told with (plain lines, and above the TTY bars). */
+export function archiveLine(event: Exclude<ArchiveEvent, { type: 'archive.progress' }>): string {
+  switch (event.type) {
+    case 'archive.start':
+      return `Archiving ${event.imageId.slice(7, 19)}${event.tags.length > 0 ? ` (${event.tags.join(', ')})` : ''} to ${event.output}${event.gzip ? ' (gzip)' : ''}`;
+    case 'archive.done':
+      return `Wrote ${event.output}: ${formatBytes(event.bytes)} in ${formatDuration(event.durationMs)}; archive digest ${event.manifestDigest}`;
+    case 'verify.done':
+      return `Verified ${event.archive} in ${formatDuration(event.durationMs)}: ${event.ok ? 'everything holds' : `${event.problems} ${event.problems === 1 ? 'problem' : 'problems'}`}`;
+    case 'restore.step':
+      return event.message;
+    case 'restore.done':
+      return `Restored ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}`;
+  }
 }

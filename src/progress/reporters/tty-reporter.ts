@@ -9,7 +9,7 @@
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { PackEvent } from '../events.js';
-import { startLine } from './plain-reporter.js';
+import { archiveLine, startLine } from './plain-reporter.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
@@ -38,6 +38,8 @@ export function createTtyReporter(stderr: Stream): Reporter {
             return clip(`Context  [${bar}] ${formatBytes(params.value)}${params.total > 0 ? ` / ${formatBytes(params.total)}` : ''}`);
           case 'step':
             return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${payload.text ?? ''}`);
+          case 'transfer':
+            return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${formatBytes(params.value)}${params.total > 0 ? ` / ${formatBytes(params.total)}` : ''}`);
           default:
             return clip(`  │ ${payload.text ?? ''}`);
         }
@@ -46,6 +48,8 @@ export function createTtyReporter(stderr: Stream): Reporter {
     cliProgress.Presets.shades_classic,
   );
   let upload: cliProgress.SingleBar | undefined;
+  /** One bar per archive operation (restore verifies, then loads). */
+  const transfers = new Map<string, cliProgress.SingleBar>();
   let stepBar: cliProgress.SingleBar | undefined;
   const tail: cliProgress.SingleBar[] = [];
   const lines: string[] = [];
@@ -101,6 +105,27 @@ export function createTtyReporter(stderr: Stream): Reporter {
           break;
         case 'build.done':
           summary = `Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}\n`;
+          break;
+        case 'archive.progress': {
+          const label = { write: 'Archive', verify: 'Verify', load: 'Load' }[event.operation];
+          let bar = transfers.get(event.operation);
+          if (bar === undefined) {
+            bar = multibar.create(event.totalBytes ?? 0, 0, { kind: 'transfer', label });
+            transfers.set(event.operation, bar);
+          }
+          // An estimated total may fall short: the bar then follows the bytes.
+          if (event.totalBytes !== undefined) bar.setTotal(Math.max(event.totalBytes, event.bytes));
+          bar.update(event.bytes);
+          break;
+        }
+        case 'archive.start':
+        case 'verify.done':
+        case 'restore.step':
+          multibar.log(`${archiveLine(event)}\n`);
+          break;
+        case 'archive.done':
+        case 'restore.done':
+          summary = `${archiveLine(event)}\n`;
           break;
         default:
           break;
