@@ -81,7 +81,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
  * in memory, with the OCI label build args its template declares. The plan overrides (--base,
  * --cmd, --port, …) only apply to a generated Dockerfile.
  */
-function chooseDockerfile(contextDir: string, dockerfilePath: string | undefined, flags: PlanFlags, cwd: string, emit: Emit): Partial<BuildRequest> {
+export function chooseDockerfile(contextDir: string, dockerfilePath: string | undefined, flags: PlanFlags, cwd: string, emit: Emit): Partial<BuildRequest> {
   if (dockerfilePath !== undefined) return { dockerfilePath, dockerfileDisplay: relative(cwd, dockerfilePath) || dockerfilePath };
   for (const name of ['Dockerfile', 'dockerfile']) {
     if (existsSync(join(contextDir, name))) return { dockerfileDisplay: relative(cwd, join(contextDir, name)) || name };
@@ -108,13 +108,13 @@ function writeResult(result: BuildResult, json: boolean, io: CliIO): void {
 }
 
 /** `$XDG_CACHE_HOME/pack` or `~/.cache/pack`; one stat cache file per context directory. */
-function statCacheFile(env: CliIO['env'], home: string, contextDir: string): string {
+export function statCacheFile(env: CliIO['env'], home: string, contextDir: string): string {
   const xdg = env['XDG_CACHE_HOME'];
   const root = xdg !== undefined && xdg !== '' ? join(xdg, 'pack') : join(home, '.cache', 'pack');
   return join(root, 'stat-cache', `${createHash('sha256').update(contextDir).digest('hex').slice(0, 32)}.json`);
 }
 
 /** SOURCE_DATE_EPOCH from the environment, when it is a plain number (the reproducible-builds spec says to ignore it otherwise). */
-function epochFromEnv(value: string | undefined): number | undefined {
+export function epochFromEnv(value: string | undefined): number | undefined {
   return value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : undefined;
 }
