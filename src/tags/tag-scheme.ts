@@ -26,6 +26,8 @@ export interface TagScheme {
   /** The preset name, or the list as given. */
   readonly name: string;
   readonly kinds: ReadonlySet<TagKind>;
+  /** `--no-latest` was given (latest is then absent from `kinds`, and said to be left out). */
+  readonly noLatest: boolean;
 }
 
 export function parseTagScheme(text: string | undefined, noLatest = false): TagScheme {
@@ -46,5 +48,5 @@ export function parseTagScheme(text: string | undefined, noLatest = false): TagS
     }
   }
   if (noLatest) kinds = kinds.filter((kind) => kind !== 'latest');
-  return { name, kinds: new Set(kinds) };
+  return { name, kinds: new Set(kinds), noLatest };
 }

@@ -82,6 +82,7 @@ export function computeTagSet(input: TagSetInput): TagSet {
     // Applied whatever the scheme says: it is the one tag that tells the truth about this image.
     tags.push({ tag: `sha-${short}-dirty`, kind: 'sha', reason: `commit ${short} with uncommitted changes` });
     for (const kind of ['version', 'minor', 'major', 'latest'] as const) skip(kind, 'uncommitted changes: a dirty tree never gets a release tag');
+    if (scheme.noLatest) skipped.push({ kind: 'latest', reason: '--no-latest' });
     return { tags, skipped, warnings };
   }
 
@@ -134,6 +135,8 @@ export function computeTagSet(input: TagSetInput): TagSet {
       else add('latest', 'latest', `newest release`);
     }
   }
+
+  if (scheme.noLatest) skipped.push({ kind: 'latest', reason: '--no-latest' });
 
   // Push order: immutable first, floating last.
   const order: readonly TagKind[] = ['version', 'sha', 'minor', 'major', 'latest'];

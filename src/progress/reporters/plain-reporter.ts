@@ -3,14 +3,18 @@
  * step. Step output is not repeated here; a failing step's last lines are part of its error.
  */
 import type { Writable } from 'node:stream';
-import type { ArchiveEvent, BuildStartEvent, PackEvent } from '../events.js';
+import type { ArchiveEvent, BuildStartEvent, PackEvent, PushLayerStatus } from '../events.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
+import { layerStatusText, pushRetryLine, pushStartLine, pushTagDoneLine } from './push-lines.js';
 import type { Reporter } from './reporter.js';
 
 export function createPlainReporter(stderr: Writable): Reporter {
   const write = (line: string): void => {
     stderr.write(`${line}\n`);
   };
+  // Per layer, the last status printed: a countdown ("Retrying in 5…4…3 seconds") is one line, and
+  // a layer being sent says so once, with its size.
+  const layers = new Map<string, PushLayerStatus>();
   return {
     emit: (event: PackEvent) => {
       switch (event.type) {
@@ -31,6 +35,30 @@ export function createPlainReporter(stderr: Writable): Reporter {
           break;
         case 'build.done':
           write(`Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}`);
+          break;
+        case 'push.start':
+          write(pushStartLine(event));
+          break;
+        case 'push.tag.start':
+          layers.clear();
+          if (event.attempt > 1) write(`Pushing ${event.reference} again (attempt ${event.attempt} of ${event.attempts})`);
+          break;
+        case 'push.layer': {
+          if (event.status === layers.get(event.layer) || event.status === 'preparing' || event.status === 'waiting') break;
+          layers.set(event.layer, event.status);
+          if (event.status === 'pushing') write(`  ${event.layer}: Pushing${event.total !== undefined ? ` ${formatBytes(event.total)}` : ''}`);
+          else if (event.status === 'retrying') write(`  ${event.layer}: upload failed, the engine retries it (${layerStatusText(event.status, event.detail)})`);
+          else write(`  ${event.layer}: ${layerStatusText(event.status, event.detail)}`);
+          break;
+        }
+        case 'push.retry':
+          write(pushRetryLine(event));
+          break;
+        case 'push.tag.done':
+          write(pushTagDoneLine(event));
+          break;
+        case 'push.done':
+          write(`Pushed ${event.pushed.length} ${event.pushed.length === 1 ? 'tag' : 'tags'} in ${formatDuration(event.durationMs)}`);
           break;
         case 'archive.start':
         case 'archive.done':

@@ -3,6 +3,8 @@
  *   Context  [██████░░░░]  3.4 MB / 5.0 MB     bytes of the context tar streamed to the engine
  *   Step 3/7 [████░░░░░░]  RUN npm ci         the step the engine is running
  *     │ added 42 packages in 3s               the step's last output lines, below the bars
+ *   93a8f9c53f0f Pushing   [███░░░░░░░]  61.2 MB / 200.0 MB   one bar per layer while pushing
+ *   961297507b16 Layer already exists [██████████]
  * Warnings are printed above the bars (MultiBar.log); when the command ends the bars are erased
  * and the summary line takes their place.
  */
@@ -11,6 +13,7 @@ import cliProgress from 'cli-progress';
 import type { PackEvent } from '../events.js';
 import { archiveLine, startLine } from './plain-reporter.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
+import { layerStatusText, pushRetryLine, pushStartLine, pushTagDoneLine } from './push-lines.js';
 import type { Reporter } from './reporter.js';
 
 /** Output lines of the running step kept on screen. */
@@ -40,6 +43,10 @@ export function createTtyReporter(stderr: Stream): Reporter {
             return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${payload.text ?? ''}`);
           case 'transfer':
             return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${formatBytes(params.value)}${params.total > 0 ? ` / ${formatBytes(params.total)}` : ''}`);
+          case 'layer':
+            return clip(
+              `${payload.label ?? ''} ${(payload.text ?? '').padEnd(20)} [${bar}]${payload.text === 'Pushing' && params.total > 1 ? ` ${formatBytes(params.value)} / ${formatBytes(params.total)}` : ''}`,
+            );
           default:
             return clip(`  │ ${payload.text ?? ''}`);
         }
@@ -51,6 +58,8 @@ export function createTtyReporter(stderr: Stream): Reporter {
   /** One bar per archive operation (restore verifies, then loads). */
   const transfers = new Map<string, cliProgress.SingleBar>();
   let stepBar: cliProgress.SingleBar | undefined;
+  /** Push: one bar per layer ID (the tags of one image share their layers, so the bars are reused). */
+  const layerBars = new Map<string, cliProgress.SingleBar>();
   const tail: cliProgress.SingleBar[] = [];
   const lines: string[] = [];
   let closed = false;
@@ -105,6 +114,40 @@ export function createTtyReporter(stderr: Stream): Reporter {
           break;
         case 'build.done':
           summary = `Built ${event.imageId.slice(7, 19)} in ${formatDuration(event.durationMs)}${tagNote(event.tags)}\n`;
+          break;
+        case 'push.start':
+          multibar.log(`${pushStartLine(event)}\n`);
+          break;
+        case 'push.tag.start':
+          multibar.log(`Pushing ${event.reference}${event.attempt > 1 ? ` again (attempt ${event.attempt} of ${event.attempts})` : ''}\n`);
+          break;
+        case 'push.layer': {
+          let bar = layerBars.get(event.layer);
+          if (bar === undefined) {
+            bar = multibar.create(1, 0, { kind: 'layer', label: event.layer, text: '' });
+            layerBars.set(event.layer, bar);
+          }
+          const text = layerStatusText(event.status, event.detail);
+          if (event.status === 'pushing') {
+            if (event.total !== undefined) bar.setTotal(event.total);
+            bar.update(event.current ?? 0, { text });
+          } else if (event.status === 'pushed' || event.status === 'exists' || event.status === 'mounted') {
+            bar.update(bar.getTotal(), { text });
+          } else if (event.status === 'retrying') {
+            bar.update({ text });
+          } else {
+            bar.update(0, { text });
+          }
+          break;
+        }
+        case 'push.retry':
+          multibar.log(`${pushRetryLine(event)}\n`);
+          break;
+        case 'push.tag.done':
+          multibar.log(`${pushTagDoneLine(event)}\n`);
+          break;
+        case 'push.done':
+          summary = `${summary ?? ''}Pushed ${event.pushed.length} ${event.pushed.length === 1 ? 'tag' : 'tags'} in ${formatDuration(event.durationMs)}\n`;
           break;
         case 'archive.progress': {
           const label = { write: 'Archive', verify: 'Verify', load: 'Load' }[event.operation];
