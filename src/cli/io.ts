@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Everything a command may take from the process, passed in so that commands stay testable and
@@ -7,6 +7,8 @@ import type { Writable } from 'node:stream';
 export interface CliIO {
   readonly stdout: Writable & { isTTY?: boolean };
   readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  /** Read only when a command asks for it (`--password-stdin`). */
+  readonly stdin?: Readable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   /** Aborted on SIGINT; every stream and engine call listens to it. */
@@ -14,5 +16,15 @@ export interface CliIO {
 }
 
 export function processIO(signal: AbortSignal): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // A getter: touching process.stdin opens it, which only --password-stdin should do.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+    cwd: process.cwd(),
+    signal,
+  };
 }

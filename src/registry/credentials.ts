@@ -3,7 +3,8 @@
  * (cli/config/configfile/file.go GetCredentialsStore + credentials/*_store.go), for the key the CLI
  * uses (`https://index.docker.io/v1/` for Docker Hub, else `host[:port]`):
  *
- *   0. `--username` + `--password-stdin` (pack's own override, for this command only);
+ *   0. `--username` + `--password-stdin` (pack's own override, for this command and its push
+ *      registries only);
  *   1. $DOCKER_AUTH_CONFIG (newer docker CLIs; GitLab CI sets it): an `auths` map in the config.json
  *      format, exact key match, else fall through;
  *   2. `credHelpers[key]` → `docker-credential-<helper> get`;
@@ -38,8 +39,11 @@ export interface CredentialResolverOptions {
   readonly runHelper: HelperRunner;
   /** The value of $DOCKER_AUTH_CONFIG, when set. */
   readonly envAuthConfig?: string;
-  /** `--username` / `--password-stdin`: used for every registry of this command. */
-  readonly override?: { readonly username: string; readonly password: string };
+  /**
+   * `--username` / `--password-stdin`, for the registries named in `domains` only (the push
+   * targets): a build's base images from other registries must never be sent this password.
+   */
+  readonly override?: { readonly username: string; readonly password: string; readonly domains: readonly string[] };
 }
 
 export interface CredentialResolver {
@@ -86,7 +90,7 @@ async function lookup(
     return { domain, key, source, ...(usable ? { auth: { ...auth, serveraddress: key } } : {}) };
   };
 
-  if (options.override !== undefined) {
+  if (options.override !== undefined && options.override.domains.includes(domain)) {
     return found({ username: options.override.username, password: options.override.password }, '--username/--password-stdin');
   }
   const fromEnv = envAuths?.[key];
