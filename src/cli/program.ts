@@ -23,6 +23,9 @@ export function buildProgram(io: CliIO): Command {
     .option('--debug', 'print stack traces for errors')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError()
+    // Program options only before the command name, so that `pack build --version 1.4.2` reaches
+    // build instead of printing pack's own version; --debug is declared on every command below.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -54,14 +57,14 @@ export function buildProgram(io: CliIO): Command {
       await runContext(dir, flags, io);
     });
 
-  projectFlags(
+  tagFlags(projectFlags(
     contextFlags(
       program
         .command('plan')
         .description('show what a build would do: the context it would send, what .dockerignore excludes, and warnings')
         .argument('[dir]', 'the project folder (build context)', '.'),
     ),
-  )
+  ))
     .option('--why <path...>', 'explain which .dockerignore line decides PATH (relative to the context)')
     .option('--json', 'one JSON document on stdout')
     .action(async (dir: string, flags: Record<string, unknown>) => {
@@ -91,10 +94,50 @@ export function buildProgram(io: CliIO): Command {
     .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy')
     .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
     .option('--context <name>', 'the docker context to use (see `docker context ls`)')
+    .option('--repository <registry/ns/name>', "also tag the image with the project's tag set under this repository (see `pack tags`)")
+    .option('--version <version>', 'the version for the tag set and the OCI version label (default: git tag on HEAD, package.json, pyproject.toml)')
+    .option('--tag-scheme <scheme>', 'semver (default), exact, sha, or a list of version,minor,major,latest,sha')
+    .option('--no-latest', 'leave latest out of the tag set')
+    .option('--push', 'push every tag (-t and the tag set) after the build, and print their digests')
+    .option('--username <name>', 'with --push: the registry user, with the password or token on stdin (--password-stdin)')
+    .option('--password-stdin', 'with --push: read the password or token from stdin (never stored)')
+    .option('--retries <n>', 'with --push: retries of a tag after a transient registry failure (default 3)')
     .action(async (dir: string, flags: Record<string, unknown>) => {
       const { buildCommand } = await import('./commands/build.js');
       // commander turns --no-cache into cache=false.
       await buildCommand(dir, { ...flags, noCache: flags['cache'] === false }, io);
+    });
+
+  tagFlags(
+    program
+      .command('push')
+      .description("push images through the engine: each NAME[:TAG], or the project's tag set under --repository; prints each tag's digest")
+      .argument('[references...]', 'NAME[:TAG] to push (TAG defaults to latest)'),
+  )
+    .option('--from <image>', 'with --repository: tag this local image with the tag set first')
+    .option('--dir <path>', 'with --repository: the project folder the version is read from', '.')
+    .option('--username <name>', 'the registry user; the password or token comes from stdin (--password-stdin)')
+    .option('--password-stdin', 'read the password or token from stdin (used for this push only, never stored)')
+    .option('--retries <n>', 'retries of a tag after a transient registry failure, with backoff (default 3)')
+    .option('--json', 'one JSON object per event and a final result object on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
+    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
+    .action(async (references: string[], flags: Record<string, unknown>) => {
+      const { pushCommand } = await import('./commands/push.js');
+      await pushCommand(references, flags, io);
+    });
+
+  tagFlags(
+    program
+      .command('tags')
+      .description('show the tags a build or push would apply, with the version they come from and a reason for each')
+      .argument('[dir]', 'the project folder', '.'),
+  )
+    .option('--json', 'one JSON document on stdout')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { tagsCommand } = await import('./commands/tags.js');
+      await tagsCommand(dir, flags, io);
     });
 
   projectFlags(
@@ -110,6 +153,7 @@ export function buildProgram(io: CliIO): Command {
       await runInit(dir, flags, io);
     });
 
+  for (const command of program.commands) command.option('--debug', 'print stack traces for errors');
   return program;
 }
 
@@ -126,6 +170,15 @@ function projectFlags(command: Command): Command {
     .option('--port <n>', 'port the app listens on')
     .option('--python <version>', 'Python version, e.g. 3.12')
     .option('--node <version>', 'Node.js version, e.g. 22');
+}
+
+/** The tag set's inputs (`pack tags`, `pack push`). */
+function tagFlags(command: Command): Command {
+  return command
+    .option('--repository <registry/ns/name>', 'where the tags go, e.g. ghcr.io/me/app (Docker Hub: me/app)')
+    .option('--version <version>', 'the version (default: git tag on HEAD, else package.json, else pyproject.toml)')
+    .option('--tag-scheme <scheme>', 'semver (default: version, minor, major, latest, sha), exact, sha, or a list of version,minor,major,latest,sha')
+    .option('--no-latest', 'leave latest out');
 }
 
 /** Repeatable options collect into an array. */

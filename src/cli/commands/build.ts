@@ -20,10 +20,14 @@ import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError } from '../../errors.js';
 import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import type { CliIO } from '../io.js';
+import type { PushResult } from '../../registry/push.js';
+import { buildCredentials, buildTagSet, formatPushed, parseBuildPublishing, pushBuiltTags, type PublishFlags } from './push.js';
+import type { TagFlags } from '../../tags/project-tags.js';
 
-export async function buildCommand(dir: string | undefined, flags: BuildFlags & PlanFlags, io: CliIO): Promise<void> {
+export async function buildCommand(dir: string | undefined, flags: BuildFlags & PlanFlags & TagFlags & PublishFlags & { push?: boolean }, io: CliIO): Promise<void> {
   // Validation first: a bad flag fails before any file is read or the engine is asked anything.
   const options = parseBuildOptions(flags, io.env);
+  const publishing = parseBuildPublishing(flags, options.tags);
   const contextDir = resolve(io.cwd, dir ?? '.');
   const dockerfilePath = options.file !== undefined ? resolve(io.cwd, options.file) : undefined;
   const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
@@ -48,23 +52,30 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
     const { createEngine } = await import('../../engine/dockerode-engine.js');
     const engine = createEngine(endpoint);
     const git = await readGitInfo(contextDir, io.signal);
+    // --repository: the project's tag set joins the -t tags; --version (or the derived one) labels the image.
+    const tagSet = await buildTagSet(publishing, contextDir, reporter.emit, io.signal);
+    const tags = [...effective.tags, ...tagSet.tags.filter((t) => !effective.tags.some((e) => e.repository === t.repository && e.tag === t.tag))];
+    const credentials = await buildCredentials(publishing, tags, io, reporter.emit);
     const labels = imageLabels({
       ...(git !== undefined ? { git } : {}),
+      ...(tagSet.version !== undefined ? { version: tagSet.version } : {}),
       createdSeconds: sourceDateEpoch ?? Math.floor(Date.now() / 1000),
       userLabels: options.labels,
     });
     const result = await runBuild(
       {
         contextDir,
-        options: effective,
+        options: { ...effective, tags },
         ...chooseDockerfile(contextDir, dockerfilePath, pickPlanFlags(flags as Readonly<Record<string, unknown>>), io.cwd, reporter.emit),
         labels,
         cacheFile: statCacheFile(io.env, home, contextDir),
+        registryAuth: credentials.registryAuth,
       },
       { engine, emit: reporter.emit, signal: io.signal },
     );
+    const pushed = await pushBuiltTags(publishing, tags, credentials.resolver, engine, reporter.emit, io.signal);
     reporter.close();
-    writeResult(result, options.json, io);
+    writeResult(result, options.json, io, pushed);
   } catch (error) {
     if (options.json) {
       const packError = error instanceof PackError ? error : undefined;
@@ -98,13 +109,15 @@ export function chooseDockerfile(contextDir: string, dockerfilePath: string | un
   };
 }
 
-function writeResult(result: BuildResult, json: boolean, io: CliIO): void {
+function writeResult(result: BuildResult, json: boolean, io: CliIO, pushed?: PushResult): void {
   if (json) {
-    io.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+    io.stdout.write(`${JSON.stringify({ type: 'result', ...result, ...(pushed !== undefined ? { push: pushed } : {}) })}\n`);
     return;
   }
-  // The image ID alone on stdout, like `docker build -q`, so that `id=$(pack build .)` works.
+  // The image ID alone on stdout, like `docker build -q`, so that `id=$(pack build .)` works;
+  // with --push, one `NAME:TAG NAME@sha256:…` line per pushed tag follows it.
   io.stdout.write(`${result.imageId}\n`);
+  if (pushed !== undefined) io.stdout.write(formatPushed(pushed));
 }
 
 /** `$XDG_CACHE_HOME/pack` or `~/.cache/pack`; one stat cache file per context directory. */

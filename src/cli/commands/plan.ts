@@ -12,12 +12,13 @@ import { createProjectPlan, type ProjectPlan } from '../../plan/project-plan.js'
 import { pickPlanFlags, type PlanFlags as ProjectFlags } from '../../plan/settings.js';
 import { prepareContext, type ContextRequest, type PreparedContext } from '../../context/prepare.js';
 import { PackError } from '../../errors.js';
+import { formatProjectTags, parseTagOptions, readProjectTags, tagsDocument, type TagFlags } from '../../tags/project-tags.js';
 import { explainPath } from '../../context/why.js';
 import { parseContextFlags, type ContextFlags } from '../context-options.js';
 import { formatContextReport, formatWhy } from '../format/context-report.js';
 import type { CliIO } from '../io.js';
 
-export interface PlanFlags extends ContextFlags, ProjectFlags {
+export interface PlanFlags extends ContextFlags, ProjectFlags, TagFlags {
   json?: boolean;
   why?: string[];
 }
@@ -26,6 +27,7 @@ export const PLAN_SCHEMA_VERSION = 1;
 
 export async function runPlan(dir: string | undefined, flags: PlanFlags, io: CliIO): Promise<void> {
   const { request, modeReason } = parseContextFlags(dir, flags, io.cwd, io.env);
+  const tagOptions = parseTagOptions(flags);
   const whyOnly = (flags.why ?? []).length > 0 && !flags.json;
   // The project plan (detection, overrides, the Dockerfile pack build would use); --why alone skips it.
   const project = whyOnly ? undefined : planProjectFor(request.contextDir, request.dockerfile, flags);
@@ -39,12 +41,15 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
     return;
   }
   const report = buildContextReport(context);
+  // The version and the tag set a build with --repository (or a push) would apply.
+  const tags = await readProjectTags(request.contextDir, tagOptions, io.signal);
   if (flags.json) {
     const document = {
       schemaVersion: PLAN_SCHEMA_VERSION,
       contextDir: context.contextDir,
       context: { ...report, modeReason },
       ...(project ? { project } : {}),
+      tags: tagsDocument(tags),
       ...(why.length > 0 ? { why } : {}),
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
@@ -52,6 +57,7 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
   }
   io.stdout.write(formatContextReport(report, context.contextDir, modeReason));
   if (project) io.stdout.write(`\n${formatProjectPlan(project)}`);
+  io.stdout.write(`\n${formatProjectTags(tags)}`);
 }
 
 /** Detection and planning for the context directory; `-f` names the project's own Dockerfile. */
