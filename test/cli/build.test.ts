@@ -2,22 +2,19 @@
  * `pack build` as a user runs it: the built binary (dist/cli/main.js) spawned in temp dirs, its exit
  * codes, stderr lines and stdout results.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runPack, type PackRun } from '../support/run-pack.js';
 import { createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let root: string;
 const images: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  assertBuilt();
   root = await mkdtemp(join(tmpdir(), 'pack-cli-build-'));
 });
 afterAll(async () => {
@@ -25,26 +22,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pack(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env['PATH'] ?? '', HOME: root, XDG_CACHE_HOME: join(root, 'cache'), ...(process.env['DOCKER_HOST'] ? { DOCKER_HOST: process.env['DOCKER_HOST'] } : {}), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function pack(args: string[], options: { cwd: string; env?: Record<string, string>; interruptWhen?: { stdout?: RegExp } }): Promise<PackRun> {
+  return runPack(args, { ...options, home: root, env: { XDG_CACHE_HOME: join(root, 'cache'), ...options.env } });
 }
 
 async function project(name: string, files: Record<string, string>): Promise<string> {
@@ -175,24 +154,13 @@ describeEngine('pack build with the engine', () => {
     const marker = `sigint-${Math.random().toString(36).slice(2)}`;
     const dir = await project('sigint', { Dockerfile: `FROM busybox:local\nRUN echo ${marker} && sleep 60\n` });
     // --json keeps stderr clean, so the RUN's output is watched on stdout.
-    let sent = false;
-    const child = spawn(process.execPath, [MAIN, 'build', '.', '--json', '--network', 'none'], {
+    const run = await pack(['build', '.', '--json', '--network', 'none'], {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', HOME: root, XDG_CACHE_HOME: join(root, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      interruptWhen: { stdout: new RegExp(`"text":"${marker}"`) },
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (!sent && chunk.toString('utf8').includes(`"text":"${marker}"`)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
-    expect(sent).toBe(true);
-    expect(code).toBe(130);
-    expect(stderr).toBe('pack: interrupted\n');
+    expect(run.interrupted).toBe(true);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toBe('pack: interrupted\n');
     const docker = createDocker();
     const deadline = Date.now() + 20_000;
     const left = async (): Promise<number> => (await docker.listContainers({ all: true })).filter((c) => c.Command.includes(marker)).length;

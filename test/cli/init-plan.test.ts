@@ -2,36 +2,26 @@
  * `pack plan` with the project plan (the part issue 4 adds): the built binary spawned on fixture
  * copies. The context summary itself is tested with the context engine.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runPack, type PackRun } from '../support/run-pack.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 let root: string;
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  assertBuilt();
   root = await mkdtemp(join(tmpdir(), 'pack-cli-plan-'));
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function pack(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: root }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function pack(args: string[]): Promise<PackRun> {
+  return runPack(args, { cwd: root, home: root });
 }
 
 async function copyFixture(name: string): Promise<string> {
