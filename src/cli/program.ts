@@ -72,28 +72,14 @@ export function buildProgram(io: CliIO): Command {
       await runPlan(dir, flags, io);
     });
 
-  projectFlags(
+  buildFlags(
     program
       .command('build')
       .description('build an image from a project folder through the Docker engine (tags, progress, skip when unchanged)')
       .argument('[dir]', 'the project folder (build context)', '.'),
   )
-    .option('-t, --tag <name:tag>', 'name and tag the image (repeatable)', collect, [])
-    .option('-f, --file <path>', 'the Dockerfile to use (may lie outside the project)')
-    .option('--build-arg <name=value>', 'set a build argument; NAME alone takes $NAME (repeatable)', collect, [])
-    .option('--label <key=value>', 'add a label to the image (repeatable)', collect, [])
-    .option('--target <stage>', 'build up to this stage of a multi-stage Dockerfile')
-    .option('--platform <os/arch>', 'the platform to build for, e.g. linux/amd64')
-    .option('--network <mode>', 'network for RUN steps: default, none or host')
-    .option('--no-cache', 'do not use the engine build cache (and do not skip an unchanged build)')
-    .option('--pull', 'always pull newer base images')
     .option('-q, --quiet', 'print only the image ID')
     .option('--json', 'one JSON object per event and a final result object on stdout')
-    .option('--force', 'build even when an identical build already produced an image')
-    .option('--source-date-epoch <seconds>', 'clamp context mtimes and set the created label (default: $SOURCE_DATE_EPOCH)')
-    .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy')
-    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
-    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
     .option('--repository <registry/ns/name>', "also tag the image with the project's tag set under this repository (see `pack tags`)")
     .option('--version <version>', 'the version for the tag set and the OCI version label (default: git tag on HEAD, package.json, pyproject.toml)')
     .option('--tag-scheme <scheme>', 'semver (default), exact, sha, or a list of version,minor,major,latest,sha')
@@ -140,6 +126,51 @@ export function buildProgram(io: CliIO): Command {
       await tagsCommand(dir, flags, io);
     });
 
+  buildFlags(
+    program
+      .command('archive')
+      .description('build (or take --image) and write one verifiable file that `docker load -i` accepts: the image, its exact build context, Dockerfile, README and manifest')
+      .argument('[dir]', 'the project folder (build context)', '.'),
+  )
+    .option('-o, --output <file>', 'the archive to write: NAME.tar, or NAME.tar.gz / .tgz for gzip (it appears only when complete)')
+    .option('--image <ref>', 'archive this image instead of building it (DIR still provides the context and Dockerfile)')
+    .option('--gzip', 'gzip-compress the archive (implied by a .gz or .tgz name)')
+    .option('-q, --quiet', 'print only the archive path')
+    .option('--json', 'one JSON object per event and a final result object on stdout')
+    .addHelpText('after', '\nSOURCE_DATE_EPOCH defaults to the git commit time here, so archiving the same commit packs a byte-identical context.\n')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const { archiveCommand } = await import('./commands/archive.js');
+      await archiveCommand(dir, { ...flags, noCache: flags['cache'] === false }, io);
+    });
+
+  program
+    .command('verify')
+    .description("check an archive written by pack archive: every checksum, the image's consistency, member paths (exit 0 only when all hold)")
+    .argument('<archive>', 'the archive file (.tar or .tar.gz)')
+    .option('--json', 'one JSON result object on stdout')
+    .option('-q, --quiet', 'print the report only when something is wrong')
+    .action(async (archive: string, flags: Record<string, unknown>) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      await verifyCommand(archive, flags, io);
+    });
+
+  program
+    .command('restore')
+    .description('verify an archive, then load its image (same image ID, tags re-applied), or rebuild it from its source, or extract the source')
+    .argument('<archive>', 'the archive file (.tar or .tar.gz)')
+    .option('--rebuild', 'rebuild from the archived context and Dockerfile and report which layers come out identical')
+    .option('--extract <dir>', 'unpack the archived build context (with its Dockerfile) into DIR, never writing outside it')
+    .option('-t, --tag <name:tag>', 'also tag the loaded or rebuilt image (repeatable)', collect, [])
+    .option('--no-cache', 'with --rebuild: do not use the engine build cache')
+    .option('--json', 'one JSON object per event and a final result object on stdout')
+    .option('-q, --quiet', 'print only the result')
+    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
+    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
+    .action(async (archive: string, flags: Record<string, unknown>) => {
+      const { restoreCommand } = await import('./commands/restore.js');
+      await restoreCommand(archive, { ...flags, noCache: flags['cache'] === false }, io);
+    });
+
   projectFlags(
     program
       .command('init')
@@ -155,6 +186,28 @@ export function buildProgram(io: CliIO): Command {
 
   for (const command of program.commands) command.option('--debug', 'print stack traces for errors');
   return program;
+}
+
+/**
+ * What decides a build: `pack build` and `pack archive` (which builds the same way) both take
+ * these, with the generated Dockerfile's overrides.
+ */
+function buildFlags(command: Command): Command {
+  return projectFlags(command)
+    .option('-t, --tag <name:tag>', 'name and tag the image (repeatable)', collect, [])
+    .option('-f, --file <path>', 'the Dockerfile to use (may lie outside the project)')
+    .option('--build-arg <name=value>', 'set a build argument; NAME alone takes $NAME (repeatable)', collect, [])
+    .option('--label <key=value>', 'add a label to the image (repeatable)', collect, [])
+    .option('--target <stage>', 'build up to this stage of a multi-stage Dockerfile')
+    .option('--platform <os/arch>', 'the platform to build for, e.g. linux/amd64')
+    .option('--network <mode>', 'network for RUN steps: default, none or host')
+    .option('--no-cache', 'do not use the engine build cache (and do not skip an unchanged build)')
+    .option('--pull', 'always pull newer base images')
+    .option('--force', 'build even when an identical build already produced an image')
+    .option('--source-date-epoch <seconds>', 'clamp context mtimes and set the created label (default: $SOURCE_DATE_EPOCH)')
+    .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy')
+    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
+    .option('--context <name>', 'the docker context to use (see `docker context ls`)');
 }
 
 /**
