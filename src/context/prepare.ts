@@ -249,6 +249,11 @@ export function compileMatcher(lines: readonly PatternLine[]): PatternMatcher {
   } catch (error) {
     if (error instanceof PatternSyntaxError) {
       const where = error.source ? `${error.source.file}:${error.source.line}: ` : '';
+      if (error.pattern === '!') {
+        throw new UsageError('DOCKERIGNORE_SYNTAX', `${where}${error.reason}`, {
+          hint: 'a "!" must be followed by the pattern to re-include; Docker refuses a lone "!" too',
+        });
+      }
       throw new UsageError('DOCKERIGNORE_SYNTAX', `${where}${error.reason} (pattern ${JSON.stringify(error.pattern)})`, {
         hint: 'Docker refuses this pattern too; escape a literal [ ] * ? or \\ with a backslash',
       });

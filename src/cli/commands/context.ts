@@ -3,7 +3,9 @@
  * (`--list`). The file appears only when complete; stdout must not be a terminal.
  */
 import { pipeline } from 'node:stream/promises';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ContextEntry } from '../../context/entry.js';
 import { prepareContext } from '../../context/prepare.js';
 import { tarContext } from '../../context/tar-encoder.js';
 import { UsageError } from '../../errors.js';
@@ -75,7 +77,7 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
     reporter.emit(event);
   };
   try {
-    let stream: Readable = tarContext(context.entries({ emit, signal: io.signal }), {
+    let stream: Readable = tarContext(withoutOutput(context.entries({ emit, signal: io.signal }), toStdout ? undefined : resolve(io.cwd, output)), {
       ...(request.sourceDateEpoch !== undefined ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
       signal: io.signal,
       emit,
@@ -103,5 +105,17 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
   if (flags.json && !toStdout) io.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
   else if (!flags.quiet) {
     io.stderr.write(`${toStdout ? 'wrote context to stdout' : `wrote ${output}`}: ${done.files} entries, ${formatBytes(done.bytes)} tar, sha256:${done.sha256 ?? '?'}\n`);
+  }
+}
+
+/**
+ * The output file written inside the context must not pack itself (its partial name exists while
+ * the walk runs); an older copy at the same path is about to be replaced, so it is left out too.
+ * GNU tar does the same ("file is the archive; not dumped").
+ */
+function* withoutOutput(entries: Iterable<ContextEntry>, output: string | undefined): Generator<ContextEntry> {
+  for (const entry of entries) {
+    if (output !== undefined && entry.source !== undefined && (entry.source === output || entry.source.startsWith(`${output}.partial-`))) continue;
+    yield entry;
   }
 }
