@@ -1,42 +1,28 @@
 /**
- * A minimal reading of Dockerfile instructions: continuation lines joined (honouring the escape
- * directive), comments skipped, each with the line it starts on. Enough for pack's own checks and
- * for listing base images; full parsing and validation is dockerfile-utils' job.
+ * Dockerfile instructions as pack's own checks need them — keyword, first line, and the text with
+ * continuation lines joined and flags kept — read with dockerfile-ast, the parser behind
+ * dockerfile-utils, so that the escape directive, comments and empty lines inside continuations
+ * are handled as Docker handles them (one parser for the whole project).
  */
+import { DockerfileParser } from 'dockerfile-ast';
 
 export interface Instruction {
   readonly line: number;
   readonly keyword: string;
+  /** `KEYWORD --flags… arguments`, continuation lines joined. */
   readonly text: string;
 }
 
-/** Instructions with continuation lines joined; comments and blank lines skipped. */
 export function dockerfileInstructions(text: string): Instruction[] {
-  const lines = text.split(/\r?\n/);
-  const escapeDirective = /^#\s*escape\s*=\s*(\S)/i.exec(lines.find((line) => line.trim() !== '') ?? '');
-  const escape = escapeDirective?.[1] === '`' ? '`' : '\\';
-  const result: Instruction[] = [];
-  let current: { line: number; parts: string[] } | undefined;
-  lines.forEach((raw, index) => {
-    const line = raw.trimEnd();
-    if (current === undefined) {
-      if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-      current = { line: index + 1, parts: [] };
-    } else if (line.trimStart().startsWith('#')) {
-      return; // comment lines inside a continuation are dropped by the parser
-    }
-    if (line.endsWith(escape)) {
-      current.parts.push(line.slice(0, -1));
-      return;
-    }
-    current.parts.push(line);
-    const joined = current.parts.join(' ').trim();
-    result.push({ line: current.line, keyword: (joined.split(/\s+/)[0] ?? '').toUpperCase(), text: joined });
-    current = undefined;
-  });
-  return result;
+  return DockerfileParser.parse(text)
+    .getInstructions()
+    .map((instruction) => {
+      const keyword = instruction.getKeyword().toUpperCase();
+      const flags = 'getFlags' in instruction && typeof instruction.getFlags === 'function' ? (instruction.getFlags() as { toString(): string }[]).map(String) : [];
+      const args = instruction.getArguments().map((argument) => argument.getValue());
+      return { line: instruction.getRange().start.line + 1, keyword, text: [keyword, ...flags, ...args].join(' ') };
+    });
 }
-
 
 export interface StageImage {
   /** The image a FROM names (as written; ARG references stay unexpanded). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stageImages } from '../../src/dockerfile/instructions.js';
+import { dockerfileInstructions, stageImages } from '../../src/dockerfile/instructions.js';
 import { assertValidDockerfile, lintDockerfile } from '../../src/dockerfile/validate.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -48,5 +48,20 @@ describe('stageImages', () => {
       { image: 'node:22', stage: 'deps', line: 1 },
       { image: 'gcr.io/distroless/static:nonroot', line: 3 },
     ]);
+  });
+});
+
+describe('dockerfileInstructions', () => {
+  it('joins continuations across empty and comment lines, as Docker does, and keeps flags', () => {
+    const text = 'FROM a AS b\nRUN echo 1 \\\n\n  && echo 2\n# c\nRUN --mount=type=cache,target=/x \\\n  # inner comment\n  ls\n';
+    expect(dockerfileInstructions(text)).toEqual([
+      { line: 1, keyword: 'FROM', text: 'FROM a AS b' },
+      { line: 2, keyword: 'RUN', text: 'RUN echo 1 && echo 2' },
+      { line: 6, keyword: 'RUN', text: 'RUN --mount=type=cache,target=/x ls' },
+    ]);
+  });
+
+  it('honours the escape directive', () => {
+    expect(dockerfileInstructions('# escape=`\nFROM a\nRUN dir `\n  c:\\\n').map((i) => i.text)).toEqual(['FROM a', 'RUN dir c:\\']);
   });
 });
