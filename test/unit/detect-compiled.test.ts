@@ -1,32 +1,8 @@
 /** Go, Rust, Java, Ruby, static sites and the generic fallback. */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { diskProjectFiles, memoryProjectFiles, type ProjectFiles } from '../../src/detect/project-files.js';
-import { UsageError } from '../../src/errors.js';
-import type { PlanDecision } from '../../src/plan/decision.js';
-import { createProjectPlan, type ProjectPlan } from '../../src/plan/project-plan.js';
-import type { PlanFlags } from '../../src/plan/settings.js';
+import { decided, fixture, plan, text, usageError } from '../support/project-plans.js';
+import { memoryProjectFiles } from '../../src/detect/project-files.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const fixture = (name: string): ProjectFiles => diskProjectFiles(join(FIXTURES, name));
-const plan = (files: ProjectFiles, flags: PlanFlags = {}): ProjectPlan => createProjectPlan(files, { flags }).plan;
-const decided = (p: ProjectPlan, key: PlanDecision['key']): PlanDecision => {
-  const found = p.decisions.find((d) => d.key === key);
-  if (!found) throw new Error(`no ${key} decision`);
-  return found;
-};
-const text = (p: ProjectPlan): string => p.generated?.text ?? '';
-function usageError(run: () => unknown): UsageError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(UsageError);
-  return caught as UsageError;
-}
 
 describe('Go', () => {
   it('go.mod + go.sum → module download layer, static binary, distroless final stage', () => {

@@ -1,35 +1,15 @@
 /** The project-level rules: overrides and their precedence, config files, ambiguity, determinism. */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { decided, fixture, plan, usageError } from '../support/project-plans.js';
 import { describeCommand, parseCommand, toExecArgv } from '../../src/detect/command.js';
 import { detectProject } from '../../src/detect/detect-project.js';
-import { diskProjectFiles, memoryProjectFiles, type ProjectFiles } from '../../src/detect/project-files.js';
+import { memoryProjectFiles } from '../../src/detect/project-files.js';
 import { resolveNodeVersion, resolvePythonVersion } from '../../src/detect/runtime-version.js';
 import { UsageError } from '../../src/errors.js';
-import type { PlanDecision } from '../../src/plan/decision.js';
 import { formatProjectPlan } from '../../src/plan/format-plan.js';
-import { createProjectPlan, planProject, type ProjectPlan } from '../../src/plan/project-plan.js';
+import { createProjectPlan, planProject } from '../../src/plan/project-plan.js';
 import type { PlanFlags } from '../../src/plan/settings.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const fixture = (name: string): ProjectFiles => diskProjectFiles(join(FIXTURES, name));
-const plan = (files: ProjectFiles, flags: PlanFlags = {}): ProjectPlan => createProjectPlan(files, { flags }).plan;
-const decided = (p: ProjectPlan, key: PlanDecision['key']): PlanDecision => {
-  const found = p.decisions.find((d) => d.key === key);
-  if (!found) throw new Error(`no ${key} decision`);
-  return found;
-};
-function usageError(run: () => unknown): UsageError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(UsageError);
-  return caught as UsageError;
-}
 
 const NODE_APP = {
   'package.json': JSON.stringify({ name: 'app', scripts: { start: 'node server.js' } }, null, 2),
