@@ -55,7 +55,7 @@ export interface ImageDetails {
   /** `repository@sha256:…` for each registry the engine pushed this image to or pulled it from. */
   readonly repoDigests: readonly string[];
   /** Bytes of all its layers (docker images SIZE): about the length of its `docker save` tar. */
-  readonly size: number;
+  readonly size?: number;
 }
 
 export interface Engine {
