@@ -59,7 +59,10 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
         }
         i += 1;
       } else {
-        value = token();
+        // RFC 7235 wants a token here; lenient like Go's parsers, an unquoted value runs to the next comma or space.
+        const start = i;
+        while (i < n && header[i] !== ',' && header[i] !== ' ' && header[i] !== '\t') i += 1;
+        value = header.slice(start, i);
       }
       challenge.params[name.toLowerCase()] = value;
       skipSpace();
