@@ -9,8 +9,9 @@
  * archive is refused. With `--image` pack did not build the image, and the manifest says so
  * (build.mode "given").
  */
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { contextDigest } from '../build/build-digest.js';
 import type { BuildOptions } from '../build/build-options.js';
@@ -21,6 +22,7 @@ import { runBuild, type BuildRequest } from '../build/run-build.js';
 import { StatCache } from '../build/stat-cache.js';
 import { prepareContext, type PreparedContext } from '../context/prepare.js';
 import { tarContext, tarSize } from '../context/tar-encoder.js';
+import { judgePath } from '../context/walk.js';
 import type { ArchiveEngine, Engine } from '../engine/engine.js';
 import { PackError, UsageError, errnoCode } from '../errors.js';
 import { writeFileAtomically } from '../output/atomic-file.js';
@@ -82,6 +84,16 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
   const { build } = request;
   const { options } = build;
 
+  // The context as the build will send it; prepared first (no walk yet) to check the output path.
+  const prepared = prepareContext({
+    contextDir: build.contextDir,
+    ...(build.dockerfilePath !== undefined ? { dockerfile: build.dockerfilePath } : {}),
+    ...(build.dockerfileContent !== undefined ? { dockerfileContent: build.dockerfileContent } : {}),
+    mode: options.dockerignoreMode,
+    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+  });
+  checkOutputOutsideContext(request.output, prepared);
+
   // 1. The image: built now (or found unchanged), or given.
   let imageId: string;
   let mode: ArchiveManifest['build']['mode'];
@@ -114,13 +126,6 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
   const buildDone = now();
 
   // 2. The context, exactly as the build sent it, and the Dockerfile.
-  const prepared = prepareContext({
-    contextDir: build.contextDir,
-    ...(build.dockerfilePath !== undefined ? { dockerfile: build.dockerfilePath } : {}),
-    ...(build.dockerfileContent !== undefined ? { dockerfileContent: build.dockerfileContent } : {}),
-    mode: options.dockerignoreMode,
-    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-  });
   const dropContextEvents: Emit = (event: PackEvent) => {
     // "Sent context" lines belong to builds; the archive has its own progress.
     if (event.type !== 'context.progress' && event.type !== 'context.done') deps.emit(event);
@@ -203,7 +208,7 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
 
   // 4. Stream it all into the file.
   const contextSize = tarSize(entries, options.sourceDateEpoch);
-  const estimatedBytes = details.size + contextSize;
+  const estimatedBytes = (details.size ?? 0) + contextSize;
   deps.emit({ type: 'archive.start', output: request.output, imageId, tags, gzip: request.gzip, estimatedBytes });
   let reported = 0;
   const save = await engine.saveImages(tags.length > 0 ? tags : [imageId], signal);
@@ -274,6 +279,31 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
     contextDigest: ctxDigest,
     durations: { buildMs: buildDone - started, archiveMs: end - buildDone, totalMs: end - started },
   };
+}
+
+/**
+ * An archive written inside its own build context would be sent to the build (an earlier archive
+ * at that path, or a `.partial-` file left by an interrupted run) and land in the image: refused
+ * unless .dockerignore keeps it out, judged by Docker's own rules.
+ */
+function checkOutputOutsideContext(output: string, prepared: PreparedContext): void {
+  let rel: string;
+  try {
+    rel = relative(realpathSync(prepared.contextDir), join(realpathSync(dirname(output)), basename(output)));
+  } catch {
+    // The output directory does not exist: writing will say so.
+    return;
+  }
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return;
+  const path = rel.split(sep).join('/');
+  for (const candidate of [path, `${path}.partial-000000000000`]) {
+    const verdict = judgePath(candidate, { matcher: prepared.matcher, mode: prepared.mode, isDir: false, forceInclude: prepared.forceInclude });
+    if (verdict.sent) {
+      throw new UsageError('ARCHIVE_OUTPUT_IN_CONTEXT', `-o ${output} is inside the build context and .dockerignore does not exclude ${candidate}: the archive would be packed into its own image`, {
+        hint: `write the archive outside ${prepared.contextDir}, or add "/${path}*" to .dockerignore`,
+      });
+    }
+  }
 }
 
 async function dockerfileBytes(prepared: PreparedContext, content: Buffer | undefined): Promise<Buffer> {
