@@ -86,7 +86,7 @@ export async function restoreCommand(archive: string, flags: RestoreFlags, io: C
       const result = await restore.rebuildFromArchive(path, manifest, { tags, noCache: flags.noCache === true }, deps);
       reporter.close();
       if (flags.json === true) io.stdout.write(`${JSON.stringify({ type: 'result', archivedImageId: manifest.image.id, ...result })}\n`);
-      else io.stdout.write(formatRebuild(result, manifest.image.id));
+      else io.stdout.write(formatRebuild(result, manifest.image.id, manifest.build.mode));
       return;
     }
 
@@ -103,11 +103,19 @@ export async function restoreCommand(archive: string, flags: RestoreFlags, io: C
 }
 
 /** One line per layer, then the verdict. */
-function formatRebuild(result: RebuildResult, archivedId: string): string {
+function formatRebuild(result: RebuildResult, archivedId: string, mode: 'built' | 'reused' | 'given'): string {
   const total = result.layers.length;
   const lines = result.layers.map((layer) => `layer ${`${layer.index}/${total}`.padEnd(6)} ${verdict(layer).padEnd(9)} ${describeCommand(layer.command)}`);
   const same = result.sameImage ? ' — the archived image itself' : `; archived image ${archivedId}`;
   lines.push(`rebuilt ${result.imageId}: ${result.identical}/${total} layers identical${same}`);
+  if (mode !== 'built' && result.identical < total) {
+    // pack's skip (and Docker's COPY cache) ignore file times: the image may hold other mtimes.
+    lines.push(
+      mode === 'reused'
+        ? 'note: the archived image came from an earlier build of the same content (build.mode "reused"); its COPY layers may carry other file times than pack/context.tar'
+        : 'note: the archived image was given with --image (build.mode "given"): pack did not build it from pack/context.tar',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
