@@ -80,7 +80,7 @@ export function tagsDocument(tags: ProjectTags): Record<string, unknown> {
   };
 }
 
-/** Text for people: the version and why, each tag and why, then what was left out and why. */
+/** Text for people: the version and why, each tag and why, then what was left out and why (warnings go to stderr, separately). */
 export function formatProjectTags(tags: ProjectTags): string {
   const out: string[] = [];
   const version = tags.version.version;
@@ -93,6 +93,5 @@ export function formatProjectTags(tags: ProjectTags): string {
     out.push('Not tagged:');
     for (const skipped of tags.set.skipped) out.push(`  ${skipped.kind.padEnd(7)}  ${skipped.reason}`);
   }
-  for (const warning of tags.set.warnings) out.push(`warning: ${warning.message}`);
   return `${out.join('\n')}\n`;
 }

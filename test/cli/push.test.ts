@@ -329,6 +329,29 @@ describeEngine('pack push against real registries', () => {
     }
   });
 
+  it('pack build pulls a private base image with the same credentials (X-Registry-Config from the resolver)', async () => {
+    const base = await project('private-base');
+    const path = uniqueName('private-base');
+    const reference = `${AUTH}/${path}:1`;
+    await buildImage(base, reference);
+    const config = await dockerConfig('base', { auths: { [AUTH]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } });
+    const published = await pack(['push', reference, '--quiet'], { cwd: base, env: { DOCKER_CONFIG: config } });
+    expect(published.code).toBe(0);
+    pushed.push({ registry: AUTH, path, digest: printedDigests(published.stdout, `${AUTH}/${path}`).get('1') as string });
+    // Gone locally: the build must pull it from the htpasswd registry.
+    await removeImages([reference]);
+    const app = join(root, 'private-app');
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, 'Dockerfile'), `FROM ${reference}\nRUN cat /unique.txt > /copied.txt\n`);
+    const anonymous = await pack(['build', '.', '--label', 'dev.pack.test=1'], { cwd: app });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toMatch(/no basic auth credentials|unauthorized|pull access denied/);
+    const withCredentials = await pack(['build', '.', '--label', 'dev.pack.test=1'], { cwd: app, env: { DOCKER_CONFIG: config } });
+    expect(withCredentials.stderr).not.toMatch(/^pack:/m);
+    expect(withCredentials.code).toBe(0);
+    images.push(withCredentials.stdout.trim(), reference);
+  });
+
   it('refuses before sending anything: a tag that does not exist locally (exit 2), flags without their partner (exit 2)', async () => {
     const missing = await pack(['push', `${OPEN}/${uniqueName('absent')}:1.0`], { cwd: root });
     expect(missing.code).toBe(2);

@@ -58,6 +58,7 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
   io.stdout.write(formatContextReport(report, context.contextDir, modeReason));
   if (project) io.stdout.write(`\n${formatProjectPlan(project)}`);
   io.stdout.write(`\n${formatProjectTags(tags)}`);
+  for (const warning of tags.set.warnings) io.stderr.write(`warning: ${warning.message}\n`);
 }
 
 /** Detection and planning for the context directory; `-f` names the project's own Dockerfile. */
