@@ -3,8 +3,8 @@
  *   Context  [██████░░░░]  3.4 MB / 5.0 MB     bytes of the context tar streamed to the engine
  *   Step 3/7 [████░░░░░░]  RUN npm ci         the step the engine is running
  *     │ added 42 packages in 3s               the step's last output lines, below the bars
- *   93a8f9c53f0f Pushing   [███░░░░░░░]  61.2 MB / 200.0 MB   one bar per layer while pushing
- *   961297507b16 Layer already exists [██████████]
+ *   93a8f9c53f0f [███░░░░░░░] Pushing 61.2 MB / 200.0 MB   one bar per layer while pushing
+ *   961297507b16 [██████████] Layer already exists
  * Warnings are printed above the bars (MultiBar.log); when the command ends the bars are erased
  * and the summary line takes their place.
  */
@@ -44,8 +44,9 @@ export function createTtyReporter(stderr: Stream): Reporter {
           case 'transfer':
             return clip(`${(payload.label ?? '').padEnd(8)} [${bar}] ${formatBytes(params.value)}${params.total > 0 ? ` / ${formatBytes(params.total)}` : ''}`);
           case 'layer':
+            // The status after the bar: on a narrow terminal clipping shortens the words, not the bar.
             return clip(
-              `${payload.label ?? ''} ${(payload.text ?? '').padEnd(20)} [${bar}]${payload.text === 'Pushing' && params.total > 1 ? ` ${formatBytes(params.value)} / ${formatBytes(params.total)}` : ''}`,
+              `${payload.label ?? ''} [${bar}] ${payload.text ?? ''}${payload.text === 'Pushing' && params.total > 1 ? ` ${formatBytes(params.value)} / ${formatBytes(params.total)}` : ''}`,
             );
           default:
             return clip(`  │ ${payload.text ?? ''}`);
@@ -177,6 +178,9 @@ export function createTtyReporter(stderr: Stream): Reporter {
     close: () => {
       if (closed) return;
       closed = true;
+      // MultiBar.stop() drops lines still waiting in its log buffer (they are written on the next
+      // redraw): one last update writes them first.
+      multibar.update();
       multibar.stop();
       if (summary !== undefined) stderr.write(summary);
     },
