@@ -7,6 +7,7 @@
  * every run is checked for the password: it must never appear in any output.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ interface Run {
   stderr: string;
 }
 
-function pack(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<Run> {
+function pack(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; interruptWhen?: RegExp }): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: options.cwd,
@@ -51,7 +52,14 @@ function pack(args: string[], options: { cwd: string; env?: Record<string, strin
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let interrupted = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (options.interruptWhen !== undefined && !interrupted && options.interruptWhen.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       // Whatever happened, no secret may have been printed.
@@ -350,6 +358,22 @@ describeEngine('pack push against real registries', () => {
     expect(withCredentials.stderr).not.toMatch(/^pack:/m);
     expect(withCredentials.code).toBe(0);
     images.push(withCredentials.stdout.trim(), reference);
+  });
+
+  it('Ctrl-C mid-push: exit 130, nothing reported pushed, and the engine abandons the push (the tag never appears)', async () => {
+    const dir = await project('sigint');
+    await writeFile(join(dir, 'big.bin'), randomBytes(48 * 1000 * 1000));
+    await writeFile(join(dir, 'Dockerfile'), 'FROM busybox:local\nCOPY unique.txt big.bin /\n');
+    const path = uniqueName('push-sigint');
+    const reference = `${OPEN}/${path}:1`;
+    await buildImage(dir, reference);
+    const run = await pack(['push', reference], { cwd: dir, interruptWhen: /: Pushing \d/ });
+    expect(run.code).toBe(130);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).not.toMatch(/^Pushed /m);
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('pack: interrupted');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await registryDigest(OPEN, path, '1')).toBeNull();
   });
 
   it('refuses before sending anything: a tag that does not exist locally (exit 2), flags without their partner (exit 2)', async () => {
