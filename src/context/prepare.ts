@@ -25,6 +25,7 @@ import type { ContextEntry } from './entry.js';
 import { IgnoreFileError, parseIgnoreFile } from './dockerignore/ignore-file.js';
 import { PatternMatcher, PatternSyntaxError, dockerCliMatches, type PatternLine } from './dockerignore/matcher.js';
 import { judgePath, walkContext, type WalkMode } from './walk.js';
+import { walkBatchesInWorker } from './walk-in-worker.js';
 import { UsageError, errnoCode } from '../errors.js';
 import type { Emit } from '../progress/events.js';
 
@@ -75,6 +76,12 @@ export interface PreparedContext {
   readonly forceInclude: ReadonlySet<string>;
   /** A fresh walk each time it is called: entries in tar order, generated ones last. */
   entries(options?: { emit?: Emit; signal?: AbortSignal }): Generator<ContextEntry, void, undefined>;
+  /**
+   * The same entries in batches (arrays, in order), with the walk running on a worker thread
+   * (walk-in-worker.ts), so that a consumer reading the files overlaps with it. For the tar
+   * encoder, which takes batches as they are.
+   */
+  entryBatches(options?: { emit?: Emit; signal?: AbortSignal }): AsyncGenerator<ContextEntry[], void, undefined>;
 }
 
 export function prepareContext(request: ContextRequest): PreparedContext {
@@ -147,17 +154,43 @@ export function prepareContext(request: ContextRequest): PreparedContext {
     },
     forceInclude,
     *entries(options = {}) {
-      let sawIgnore = false;
-      for (const entry of walkContext({ root: contextDir, matcher, mode, forceInclude, ...options })) {
-        if (ignoreSuffix !== undefined && entry.path === '.dockerignore' && entry.type === 'file' && entry.source) {
-          sawIgnore = true;
-          const content = Buffer.concat([readFileSync(entry.source), Buffer.from(ignoreSuffix)]);
-          const { source: _source, ...rest } = entry;
-          yield { ...rest, size: content.length, content };
-          continue;
-        }
-        yield entry;
+      const finish = finishing(ignoreSuffix, injected, epoch);
+      for (const entry of walkContext({ root: contextDir, matcher, mode, forceInclude, ...options })) yield finish.entry(entry);
+      yield* finish.tail();
+    },
+    async *entryBatches(options = {}) {
+      const finish = finishing(ignoreSuffix, injected, epoch);
+      for await (const batch of walkBatchesInWorker({ root: contextDir, matcher, lines, mode, forceInclude, ...options })) {
+        yield batch.map(finish.entry);
       }
+      const tail = [...finish.tail()];
+      if (tail.length > 0) yield tail;
+    },
+  };
+}
+
+/**
+ * What follows the walk: the context's `.dockerignore` extended with the name of an injected
+ * Dockerfile (read now, its content carried in memory), then the injected Dockerfile, then a
+ * synthesized `.dockerignore` when the context had none.
+ */
+function finishing(
+  ignoreSuffix: string | undefined,
+  injected: readonly ContextEntry[],
+  epoch: number,
+): { entry(entry: ContextEntry): ContextEntry; tail(): Generator<ContextEntry, void, undefined> } {
+  let sawIgnore = false;
+  return {
+    entry(entry) {
+      if (ignoreSuffix !== undefined && entry.path === '.dockerignore' && entry.type === 'file' && entry.source) {
+        sawIgnore = true;
+        const content = Buffer.concat([readFileSync(entry.source), Buffer.from(ignoreSuffix)]);
+        const { source: _source, ...rest } = entry;
+        return { ...rest, size: content.length, content };
+      }
+      return entry;
+    },
+    *tail() {
       yield* injected;
       if (ignoreSuffix !== undefined && !sawIgnore) {
         const content = Buffer.from(`.dockerignore${ignoreSuffix}`);

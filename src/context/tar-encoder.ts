@@ -67,14 +67,18 @@ const PROGRESS_ENTRIES = 64;
 const PROGRESS_BYTES = 8 * 1024 * 1024;
 
 /**
+ * Entries in order: a list or any iterable of them, or an async iterable of entries or of
+ * batches of entries (arrays, as PreparedContext.entryBatches gives them: one asynchronous step
+ * per batch instead of one per entry).
+ */
+export type EntrySource = Iterable<ContextEntry> | AsyncIterable<ContextEntry | readonly ContextEntry[]>;
+
+/**
  * The tar stream for `entries` (already in Docker's order: depth-first, names sorted bytewise,
  * hard links resolved, sockets dropped). Errors destroy the stream with a PackError naming the
  * member (`CONTEXT_UNREADABLE`, `CONTEXT_CHANGED`, `CONTEXT_ENTRY_INVALID`).
  */
-export function tarContext(
-  entries: AsyncIterable<ContextEntry> | Iterable<ContextEntry>,
-  options: TarContextOptions = {},
-): Readable {
+export function tarContext(entries: EntrySource, options: TarContextOptions = {}): Readable {
   // A list given whole lets progress show a total; an invalid entry fails later, on the stream.
   let totalBytes: number | undefined;
   try {
@@ -192,12 +196,16 @@ function nextEventLoopTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+function isBatch(value: ContextEntry | readonly ContextEntry[]): value is readonly ContextEntry[] {
+  return Array.isArray(value);
+}
+
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
 
 async function* encode(
-  entries: AsyncIterable<ContextEntry> | Iterable<ContextEntry>,
+  entries: EntrySource,
   options: TarContextOptions,
   totalBytes: number | undefined,
 ): AsyncGenerator<Buffer, void, undefined> {
@@ -214,21 +222,33 @@ async function* encode(
     return piece;
   };
   const output = new Output();
-  const iterator: AsyncIterator<ContextEntry> | Iterator<ContextEntry> =
+  const iterator: AsyncIterator<ContextEntry | readonly ContextEntry[]> | Iterator<ContextEntry> =
     Symbol.asyncIterator in entries
       ? entries[Symbol.asyncIterator]()
       : (entries as Iterable<ContextEntry>)[Symbol.iterator]();
   let exhausted = false;
   let lastTurn = performance.now();
+  let batch: readonly ContextEntry[] = [];
+  let inBatch = 0;
   try {
     for (;;) {
-      const step = iterator.next();
-      const result = isPromise(step) ? await step : step;
-      if (result.done === true) {
-        exhausted = true;
-        break;
+      let entry: ContextEntry;
+      if (inBatch < batch.length) {
+        entry = batch[inBatch++] as ContextEntry;
+      } else {
+        const step = iterator.next();
+        const result = isPromise(step) ? await step : step;
+        if (result.done === true) {
+          exhausted = true;
+          break;
+        }
+        if (isBatch(result.value)) {
+          batch = result.value;
+          inBatch = 0;
+          continue;
+        }
+        entry = result.value;
       }
-      const entry = result.value;
       const header = headerFor(entry, options.sourceDateEpoch);
       const headerSize = tarHeaderSize(header);
       const size = header.size;

@@ -77,7 +77,8 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
     reporter.emit(event);
   };
   try {
-    let stream: Readable = tarContext(withoutOutput(context.entries({ emit, signal: io.signal }), toStdout ? undefined : resolve(io.cwd, output)), {
+    // entryBatches: the walk runs on a worker thread while this one reads and encodes.
+    let stream: Readable = tarContext(withoutOutput(context.entryBatches({ emit, signal: io.signal }), toStdout ? undefined : resolve(io.cwd, output)), {
       ...(request.sourceDateEpoch !== undefined ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
       signal: io.signal,
       emit,
@@ -113,9 +114,9 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
  * the walk runs); an older copy at the same path is about to be replaced, so it is left out too.
  * GNU tar does the same ("file is the archive; not dumped").
  */
-function* withoutOutput(entries: Iterable<ContextEntry>, output: string | undefined): Generator<ContextEntry> {
-  for (const entry of entries) {
-    if (output !== undefined && entry.source !== undefined && (entry.source === output || entry.source.startsWith(`${output}.partial-`))) continue;
-    yield entry;
+async function* withoutOutput(batches: AsyncIterable<ContextEntry[]>, output: string | undefined): AsyncGenerator<ContextEntry[]> {
+  for await (const batch of batches) {
+    if (output === undefined) yield batch;
+    else yield batch.filter((entry) => entry.source === undefined || (entry.source !== output && !entry.source.startsWith(`${output}.partial-`)));
   }
 }
