@@ -20,7 +20,7 @@
  */
 import type { RegistryAuth, RegistryAuthResolver, RegistryConfig } from '../engine/registry-config.js';
 import type { DockerConfig } from './docker-config.js';
-import type { HelperCredentials, HelperRunner } from './credential-helper.js';
+import type { HelperRunner } from './credential-helper.js';
 import { authKeyFor } from './repository-name.js';
 
 export interface ResolvedCredentials {
@@ -153,5 +153,3 @@ function parseEnvAuthConfig(text: string | undefined): Readonly<Record<string, R
 function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value !== '';
 }
-
-export type { HelperCredentials };

@@ -20,7 +20,7 @@ import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { createHelperRunner } from '../../registry/credential-helper.js';
 import { createCredentialResolver, type CredentialResolver } from '../../registry/credentials.js';
 import { dockerConfigDir, readDockerConfig } from '../../registry/docker-config.js';
-import { pushTags, type PushResult, type PushTarget } from '../../registry/push.js';
+import { PushFailedError, pushTags, type PushResult, type PushTarget } from '../../registry/push.js';
 import { repositoryOf } from '../../registry/repository-name.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../registry/retry.js';
 import { parseTagOptions, readProjectTags, type TagFlags, type TagOptions } from '../../tags/project-tags.js';
@@ -184,7 +184,8 @@ export async function pushCommand(references: readonly string[], flags: PushFlag
     if (json) io.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
     else io.stdout.write(formatPushed(result));
   } catch (error) {
-    if (json && !(error instanceof PackError && error.name === 'PushFailedError')) {
+    // PushFailedError has emitted its own push.failed event, with the lists.
+    if (json && !(error instanceof PushFailedError)) {
       const packError = error instanceof PackError ? error : undefined;
       reporter.emit({ type: 'push.failed', code: packError?.code ?? 'INTERNAL', message: error instanceof Error ? error.message : String(error), pushed: [], failed: [], notPushed: [] });
     }
