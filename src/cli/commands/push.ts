@@ -245,9 +245,23 @@ export async function buildTagSet(publishing: BuildPublishing, contextDir: strin
 export async function buildCredentials(publishing: BuildPublishing, tags: readonly ImageTag[], io: CliIO, emit: Emit): Promise<{ resolver: CredentialResolver; registryAuth: RegistryAuthResolver }> {
   const domains = publishing.push ? tags.map((tag) => repositoryOf({ name: tag.repository }).domain) : [];
   const resolver = await createCredentials(publishing.publish, io, emit, domains);
-  // A base image from a public registry must not fail the build because a helper is broken: the
-  // pull is tried anonymously, and the warning names the helper.
-  const registryAuth: RegistryAuthResolver = async (registries, signal) => {
+  return { resolver, registryAuth: lenientRegistryAuth(resolver, emit) };
+}
+
+/**
+ * Credentials for the base images a build pulls (the X-Registry-Config seam of runBuild), for any
+ * command that builds (`pack archive` too): config.json and helpers as the docker CLI finds them.
+ */
+export async function baseImageCredentials(io: CliIO, emit: Emit): Promise<RegistryAuthResolver> {
+  return lenientRegistryAuth(await createCredentials({ passwordStdin: false, retry: DEFAULT_RETRY_POLICY }, io, emit), emit);
+}
+
+/**
+ * A base image from a public registry must not fail the build because a helper is broken: the pull
+ * is tried anonymously, and the warning names the helper.
+ */
+function lenientRegistryAuth(resolver: CredentialResolver, emit: Emit): RegistryAuthResolver {
+  return async (registries, signal) => {
     try {
       return await resolver.registryAuth(registries, signal);
     } catch (error) {
@@ -256,7 +270,6 @@ export async function buildCredentials(publishing: BuildPublishing, tags: readon
       return {};
     }
   };
-  return { resolver, registryAuth };
 }
 
 /** `--push`: every tag the build applied, one push call each, digests confirmed. */
