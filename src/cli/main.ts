@@ -18,6 +18,13 @@ async function main(argv: readonly string[]): Promise<number> {
     controller.abort(new PackError('INTERRUPTED', 'interrupted', { exitCode: ExitCode.interrupted }));
   };
   process.on('SIGINT', onSigint);
+  // `pack … | head`: the reader has gone; stop quietly, as command-line tools do on SIGPIPE.
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE') throw error;
+    controller.abort();
+    process.exit(ExitCode.ok);
+  };
+  process.stdout.on('error', onOutputError);
   const io = processIO(controller.signal);
   const debug = argv.includes('--debug');
   try {

@@ -4,7 +4,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ContextEntry } from '../../context/entry.js';
 import { prepareContext } from '../../context/prepare.js';
 import { tarContext } from '../../context/tar-encoder.js';
@@ -45,14 +45,18 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
   if (flags.list) {
     const warnings: PackEvent[] = [];
     const entries = context.entries({ emit: (e) => warnings.push(e), signal: io.signal });
-    if (flags.json) {
+    // Line by line with backpressure: a listing of millions of paths is never held in memory.
+    const lines = (function* () {
       for (const e of entries) {
-        const { source: _source, content: _content, ...shown } = e;
-        io.stdout.write(`${JSON.stringify(shown)}\n`);
+        if (flags.json) {
+          const { source: _source, content: _content, ...shown } = e;
+          yield `${JSON.stringify(shown)}\n`;
+        } else {
+          yield `${e.type === 'dir' ? `${e.path}/` : e.path}\n`;
+        }
       }
-    } else {
-      for (const e of entries) io.stdout.write(`${e.type === 'dir' ? `${e.path}/` : e.path}\n`);
-    }
+    })();
+    await pipeline(Readable.from(lines), io.stdout, { end: false, signal: io.signal });
     for (const w of warnings) if (w.type === 'warning') io.stderr.write(`pack: warning: ${w.message}\n`);
     return;
   }
