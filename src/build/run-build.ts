@@ -13,6 +13,7 @@ import type { Engine } from '../engine/engine.js';
 import { BuildStepError } from '../engine/engine-errors.js';
 import type { RegistryAuthResolver } from '../engine/registry-config.js';
 import { PackError, UsageError, errnoCode } from '../errors.js';
+import { splitDockerDomain } from '../registry/repository-name.js';
 import type { Emit, PackEvent } from '../progress/events.js';
 import { BUILD_DIGEST_LABEL, buildDigest, contextDigest } from './build-digest.js';
 import { formatImageTag, type BuildOptions } from './build-options.js';
@@ -249,13 +250,11 @@ function stepFailure(error: BuildStepError, facts: DockerfileFacts, display: str
 }
 
 /**
- * The registry an image reference pulls from, as docker/distribution decides it: the first path
- * component when it looks like a host (has "." or ":", or is "localhost"), else Docker Hub.
+ * The registry an image reference pulls from, by the same rule push uses (docker/distribution's
+ * splitDockerDomain: a lowercase first component with "." or ":", or "localhost", else Docker Hub).
  */
 export function registryOf(image: string): string {
-  const slash = image.indexOf('/');
-  const first = slash === -1 ? '' : image.slice(0, slash);
-  return first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  return splitDockerDomain(image).domain;
 }
 
 function labelArgValues(request: BuildRequest): Record<string, string> {
