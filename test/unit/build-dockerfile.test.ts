@@ -52,7 +52,7 @@ describe('registryOf', () => {
     expect(registryOf('registry.example.com/team/app:1')).toBe('registry.example.com');
     expect(registryOf('localhost:5000/app')).toBe('localhost:5000');
     expect(registryOf('localhost/app')).toBe('localhost');
-    // An uppercase first component is a Hub namespace, not a host (docker/distribution).
-    expect(registryOf('Team/app')).toBe('docker.io');
+    // docker/distribution: a first component with uppercase letters cannot be a Hub namespace, so it is a host.
+    expect(registryOf('Team/app')).toBe('Team');
   });
 });
