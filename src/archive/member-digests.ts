@@ -9,8 +9,11 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import type { HashWorker } from './hash-worker.js';
 import type { TarEvent, TarMember, TarMemberType } from './tar-parser.js';
 
+/** Members at least this large are hashed on the worker thread, when there is one. */
+export const WORKER_MIN_SIZE = 1024 * 1024;
 /** Documents larger than this are not kept (image configs and manifests are a few kB). */
 export const DOCUMENT_MAX = 4 * 1024 * 1024;
 const DOCUMENTS_TOTAL_MAX = 64 * 1024 * 1024;
@@ -39,6 +42,8 @@ export interface MemberDigesterOptions {
   readonly expand?: (name: string) => boolean;
   /** Receives every data chunk of every member (nested readers: the context tar inside an archive). */
   readonly onData?: (member: TarMember, chunk: Buffer) => void;
+  /** Hashes large members on another thread; their digests are filled in by `settle()`. */
+  readonly worker?: HashWorker;
 }
 
 interface Current {
@@ -49,6 +54,8 @@ interface Current {
   expander: Expander | undefined;
   /** First bytes while it is not yet known whether the data is compressed (only when asked to expand). */
   head: Buffer | undefined;
+  /** Hashed on the worker thread rather than with `hash`. */
+  readonly onWorker: boolean;
 }
 
 export class MemberDigester {
@@ -57,6 +64,7 @@ export class MemberDigester {
   readonly documents = new Map<string, Buffer>();
   private kept = 0;
   private current: Current | undefined;
+  private readonly pending: Promise<void>[] = [];
 
   constructor(private readonly options: MemberDigesterOptions = {}) {}
 
@@ -71,25 +79,28 @@ export class MemberDigester {
         const keep =
           member.type === 'file' && member.size <= DOCUMENT_MAX && this.kept + member.size <= DOCUMENTS_TOTAL_MAX && (this.options.keep?.(member.name, member.size) ?? false);
         const expand = member.type === 'file' && member.size > 0 && this.options.expand?.(member.name) === true;
-        this.current = { member, hash: createHash('sha256'), size: 0, parts: keep ? [] : undefined, expander: undefined, head: expand ? Buffer.alloc(0) : undefined };
+        const onWorker = this.options.worker !== undefined && member.type === 'file' && member.size >= WORKER_MIN_SIZE;
+        this.current = { member, hash: createHash('sha256'), size: 0, parts: keep ? [] : undefined, expander: undefined, head: expand ? Buffer.alloc(0) : undefined, onWorker };
         return undefined;
       }
       case 'data': {
         const current = this.current as Current;
-        current.hash.update(event.chunk);
+        let hashing: Promise<void> | undefined;
+        if (current.onWorker) hashing = this.options.worker?.update(event.chunk);
+        else current.hash.update(event.chunk);
         current.size += event.chunk.length;
         current.parts?.push(event.chunk);
         this.options.onData?.(current.member, event.chunk);
         if (current.head !== undefined) {
           // Undecided: gather the first bytes (4 tell gzip and zstd apart) before choosing.
           current.head = Buffer.concat([current.head, event.chunk]);
-          if (current.head.length < 4 && current.size < current.member.size) return undefined;
+          if (current.head.length < 4 && current.size < current.member.size) return hashing;
           const head = current.head;
           current.head = undefined;
           current.expander = Expander.for(head);
-          return current.expander?.write(head);
+          return both(hashing, current.expander?.write(head));
         }
-        return current.expander?.write(event.chunk);
+        return both(hashing, current.expander?.write(event.chunk));
       }
       case 'member-end':
         return this.finishMember();
@@ -111,20 +122,30 @@ export class MemberDigester {
       name: member.name,
       type: member.type,
       size: current.size,
-      digest: member.type === 'file' ? `sha256:${current.hash.digest('hex')}` : undefined,
+      digest: member.type === 'file' && !current.onWorker ? `sha256:${current.hash.digest('hex')}` : undefined,
       linkname: member.linkname,
       offset: member.offset,
     };
-    const expander = current.expander;
-    if (expander === undefined) {
-      this.members.push(base);
-      return undefined;
-    }
-    // Keep the member's place in the list while its expansion finishes.
+    // The member keeps its place in the list while its digest or expansion finishes.
     const index = this.members.push(base) - 1;
+    if (current.onWorker) {
+      const worker = this.options.worker as HashWorker;
+      this.pending.push(
+        worker.digest().then((digest) => {
+          this.members[index] = { ...(this.members[index] as DigestedMember), digest };
+        }),
+      );
+    }
+    const expander = current.expander;
+    if (expander === undefined) return undefined;
     return expander.finish().then((result) => {
-      this.members[index] = { ...base, compression: expander.kind, ...result };
+      this.members[index] = { ...(this.members[index] as DigestedMember), compression: expander.kind, ...result };
     });
+  }
+
+  /** Waits for the digests still being computed on the worker thread; `members` is complete after it. */
+  async settle(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
   }
 }
 
@@ -176,4 +197,10 @@ class Expander {
     if (this.error !== undefined) return { uncompressedError: this.error };
     return { uncompressedDigest: `sha256:${this.hash.digest('hex')}` };
   }
+}
+
+function both(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Promise.all([a, b]).then(() => undefined);
 }

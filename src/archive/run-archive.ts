@@ -76,6 +76,8 @@ export interface ArchiveResult {
 }
 
 const PROGRESS_BYTES = 8 * 1024 * 1024;
+/** The archive is flushed to disk as it is written, not all at the end (see writeFileAtomically). */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Promise<ArchiveResult> {
   const { engine, signal } = deps;
@@ -124,6 +126,40 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
     }
   }
   const buildDone = now();
+
+  // The engine writes the whole save into a temporary directory of its own before it sends the
+  // first byte (moby image/tarexport: seconds per GB), so it is asked now and works while pack
+  // walks and digests the context; its stream waits, unread, meanwhile.
+  const saving = engine.saveImages(tags.length > 0 ? tags : [imageId], signal);
+  saving.catch(() => {});
+  try {
+    return await writeArchive(request, deps, { prepared, imageId, mode, tags, builtContextDigest, buildDigest, saving, started, buildDone });
+  } finally {
+    // The engine stops writing the tar once its connection closes.
+    await saving.then((stream) => stream.destroy(), () => {});
+  }
+}
+
+interface Decided {
+  readonly prepared: PreparedContext;
+  readonly imageId: string;
+  readonly mode: ArchiveManifest['build']['mode'];
+  readonly tags: readonly string[];
+  /** The build's content digest of its context, when pack built (or reused) the image. */
+  readonly builtContextDigest: string | undefined;
+  readonly buildDigest: string | undefined;
+  /** The engine's save stream, requested early. */
+  readonly saving: Promise<Readable>;
+  readonly started: number;
+  readonly buildDone: number;
+}
+
+async function writeArchive(request: ArchiveRequest, deps: ArchiveDeps, decided: Decided): Promise<ArchiveResult> {
+  const { engine, signal } = deps;
+  const now = deps.now ?? Date.now;
+  const { build } = request;
+  const { options } = build;
+  const { prepared, imageId, mode, tags, builtContextDigest, buildDigest, saving, started, buildDone } = decided;
 
   // 2. The context, exactly as the build sent it, and the Dockerfile.
   const dropContextEvents: Emit = (event: PackEvent) => {
@@ -211,7 +247,7 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
   const estimatedBytes = (details.size ?? 0) + contextSize;
   deps.emit({ type: 'archive.start', output: request.output, imageId, tags, gzip: request.gzip, estimatedBytes });
   let reported = 0;
-  const save = await engine.saveImages(tags.length > 0 ? tags : [imageId], signal);
+  const save = await saving;
   const { stream, summary } = archiveStream({
     image: save,
     imageId,
@@ -253,16 +289,11 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
   });
   const archiveStarted = now();
   const source = Readable.from(stream, { objectMode: false, highWaterMark: 1024 * 1024 });
-  let written: { bytes: number };
-  try {
-    written = await writeFileAtomically(request.output, source, {
-      ...(signal ? { signal } : {}),
-      ...(request.gzip ? { transform: gzipStream() } : {}),
-    });
-  } finally {
-    // The engine stops writing the tar once its connection closes.
-    save.destroy();
-  }
+  const written = await writeFileAtomically(request.output, source, {
+    ...(signal ? { signal } : {}),
+    ...(request.gzip ? { transform: gzipStream() } : {}),
+    syncEveryBytes: SYNC_EVERY_BYTES,
+  });
   deps.emit({ type: 'archive.progress', operation: 'write', bytes: summary.bytes, totalBytes: summary.bytes });
   const end = now();
   const manifestDigest = summary.manifestDigest as string;

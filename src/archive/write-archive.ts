@@ -15,6 +15,7 @@ import { CONTEXT_MEMBER, DOCKERFILE_MEMBER, MANIFEST_MEMBER, PACK_DIR, README_ME
 import { serializeManifest, type ArchiveManifest, type ArchiveMember } from './archive-manifest.js';
 import type { SavedImage } from './docker-save-layout.js';
 import { readImagePart } from './image-part.js';
+import { HashWorker } from './hash-worker.js';
 import { MemberDigester, type DigestedMember } from './member-digests.js';
 import { TarFormatError, TarParser } from './tar-parser.js';
 
@@ -68,6 +69,15 @@ export function archiveStream(content: ArchiveContent): { stream: AsyncGenerator
 }
 
 async function* produce(content: ArchiveContent, summary: ArchiveSummary): AsyncGenerator<Buffer> {
+  const worker = new HashWorker();
+  try {
+    yield* produceWith(worker, content, summary);
+  } finally {
+    await worker.close();
+  }
+}
+
+async function* produceWith(worker: HashWorker, content: ArchiveContent, summary: ArchiveSummary): AsyncGenerator<Buffer> {
   const count = (buffer: Buffer): Buffer => {
     summary.bytes += buffer.length;
     content.onProgress?.(summary.bytes);
@@ -80,6 +90,7 @@ async function* produce(content: ArchiveContent, summary: ArchiveSummary): Async
     keep: (name) => !name.endsWith('/layer.tar'),
     // The classic store saves uncompressed layers; a containerd-store save may hold compressed blobs.
     expand: (name) => name.startsWith('blobs/'),
+    worker,
   });
   let tail = Buffer.alloc(0);
   let forwarded = 0;
@@ -100,6 +111,7 @@ async function* produce(content: ArchiveContent, summary: ArchiveSummary): Async
       tail = Buffer.from(buffer.subarray(Math.max(0, take)));
     }
     parser.finish();
+    await digester.settle();
   } catch (error) {
     if (error instanceof TarFormatError) {
       throw new PackError('ARCHIVE_SAVE_INVALID', `the engine's image stream is not a complete tar: ${error.message}`, {
@@ -142,14 +154,15 @@ async function* produce(content: ArchiveContent, summary: ArchiveSummary): Async
   yield* file(README_MEMBER, content.readme(written));
 
   yield header({ name: CONTEXT_MEMBER, typeflag: TypeFlag.file, mode: 0o644, size: content.context.size, mtime: content.mtime, linkname: '' });
-  const contextHash = createHash('sha256');
   let contextBytes = 0;
   for await (const chunk of content.context.stream) {
     contextBytes += chunk.length;
     if (contextBytes > content.context.size) break;
-    contextHash.update(chunk);
+    const waiting = worker.update(chunk);
+    if (waiting !== undefined) await waiting;
     yield count(chunk);
   }
+  const contextDigest = await worker.digest();
   if (contextBytes !== content.context.size) {
     throw new PackError('ARCHIVE_CONTEXT_CHANGED', `the build context came out ${contextBytes} bytes long instead of ${content.context.size} while it was archived`, {
       hint: 'a file changed while pack was reading it; run pack archive again',
@@ -157,7 +170,6 @@ async function* produce(content: ArchiveContent, summary: ArchiveSummary): Async
   }
   const padding = blockPadding(content.context.size);
   if (padding > 0) yield count(Buffer.alloc(padding));
-  const contextDigest = `sha256:${contextHash.digest('hex')}`;
   if (content.expectedContextDigest !== undefined && contextDigest !== content.expectedContextDigest) {
     throw new PackError(
       'ARCHIVE_CONTEXT_CHANGED',
