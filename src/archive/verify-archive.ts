@@ -16,7 +16,8 @@
 import { isPackMember, CONTEXT_MEMBER, DOCKERFILE_MEMBER, MANIFEST_MEMBER, SUMS_MEMBER } from './archive-layout.js';
 import { ManifestError, parseManifest, type ArchiveManifest } from './archive-manifest.js';
 import { digestMismatch, problem, type ArchiveProblem } from './archive-problem.js';
-import { openArchive } from './archive-input.js';
+import { openArchive, type OpenedArchive } from './archive-input.js';
+import { HashWorker } from './hash-worker.js';
 import { readImagePart, type ImagePart } from './image-part.js';
 import { MemberDigester, type DigestedMember } from './member-digests.js';
 import { hardlinkTarget, memberPath, symlinkTarget } from './member-path.js';
@@ -58,6 +59,17 @@ const PROGRESS_BYTES = 8 * 1024 * 1024;
 
 export async function verifyArchive(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const input = await openArchive(path, options.signal ? { signal: options.signal } : {});
+  // Large members (layers, the context) are hashed on a second thread while this one reads.
+  const worker = new HashWorker();
+  try {
+    return await verifyInput(input, worker, options);
+  } finally {
+    await worker.close();
+  }
+}
+
+async function verifyInput(input: OpenedArchive, worker: HashWorker, options: VerifyOptions): Promise<VerifyReport> {
+  const path = input.path;
   const problems: ArchiveProblem[] = [];
   const context = new ContextTarCheck();
   const digester = new MemberDigester({
@@ -66,6 +78,7 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
     onData: (member, chunk) => {
       if (member.name === CONTEXT_MEMBER) context.write(chunk);
     },
+    worker,
   });
   const guard = new MemberGuard();
   const parser = new TarParser();
@@ -94,6 +107,7 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
       }
     }
     if (!stopped) parser.finish();
+    await digester.settle();
   } catch (error) {
     const found = readingProblem(error, input.gzip);
     if (found === undefined) throw error;
