@@ -46,8 +46,11 @@ export interface ArchiveRequest {
     readonly git: GitInfo | undefined;
     readonly sourceDateEpochFrom: SourceDateEpochOrigin | undefined;
   };
-  /** The detected project plan, for the manifest (null when detection could not decide). */
-  readonly plan: unknown;
+  /**
+   * The detected project plan, for the manifest (null when detection could not decide); asked
+   * for once the engine is already preparing the save.
+   */
+  readonly plan: () => unknown;
   readonly packVersion: string;
 }
 
@@ -193,6 +196,7 @@ async function writeArchive(request: ArchiveRequest, deps: ArchiveDeps, decided:
   const created = new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const mtime = options.sourceDateEpoch ?? Math.floor(now() / 1000);
   const sourceDirectory = basename(build.contextDir);
+  const plan = request.plan() ?? null;
   const origin = prepared.dockerfile.injectedBecause === 'generated' ? 'generated' : prepared.dockerfile.injectedBecause === 'outside-context' ? 'outside-context' : 'project';
 
   const manifestFor = (written: WrittenArchive): ArchiveManifest => ({
@@ -238,7 +242,7 @@ async function writeArchive(request: ArchiveRequest, deps: ArchiveDeps, decided:
       contextDigest: ctxDigest,
       dockerignoreMode: options.dockerignoreMode,
     },
-    plan: request.plan ?? null,
+    plan,
     members: written.members,
   });
 

@@ -92,7 +92,7 @@ async function archive(dir: string, flags: BuildFlags & { image?: string; gzip?:
       },
       ...(flags.image !== undefined ? { image: flags.image } : {}),
       source: { git, sourceDateEpochFrom: flags.epochFrom },
-      plan: null,
+      plan: () => null,
       packVersion: '0.0.0-test',
     },
     { engine, emit: (event) => events.push(event) },

@@ -90,7 +90,7 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
         },
         ...(flags.image !== undefined ? { image: flags.image } : {}),
         source: { git, sourceDateEpochFrom: epochFrom },
-        plan: detectedPlan(contextDir, planFlags),
+        plan: () => detectedPlan(contextDir, planFlags),
         packVersion: PACK_VERSION,
       },
       { engine, emit: reporter.emit, signal: io.signal },
