@@ -252,12 +252,15 @@ describeEngine('pack archive on the real engine', () => {
     const rebuiltTag = tag('rebuilt');
     const result = await rebuildFromArchive(output, manifest, { tags: [rebuiltTag], noCache: true }, { engine, emit: () => {} });
     images.push(result.imageId);
-    expect(result.layers.map((layer) => [layer.identical, layer.command.replace(/[0-9a-f]{64}/, '<hex>')])).toEqual([
-      [true, ''],
-      [true, '/bin/sh -c #(nop) COPY file:<hex> in /message.txt '],
-      [false, '|1 GREETING=hello /bin/sh -c echo "$GREETING from the build" > /greeting.txt'],
+    // Base and COPY layers come out identical; the RUN layer holds file times of the build, so
+    // it matches only when both builds ran within the same second (layer tars keep whole seconds).
+    expect(result.layers.map((layer) => [layer.index, layer.command.replace(/[0-9a-f]{64}/, '<hex>')])).toEqual([
+      [1, ''],
+      [2, '/bin/sh -c #(nop) COPY file:<hex> in /message.txt '],
+      [3, '|1 GREETING=hello /bin/sh -c echo "$GREETING from the build" > /greeting.txt'],
     ]);
-    expect(result.identical).toBe(2);
+    expect(result.layers.slice(0, 2).map((layer) => layer.identical)).toEqual([true, true]);
+    expect(result.identical).toBeGreaterThanOrEqual(2);
     expect(await run(rebuiltTag)).toBe('hello from the build\nmessage from the archived context\n');
   });
 
