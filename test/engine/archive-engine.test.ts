@@ -87,6 +87,7 @@ async function archive(dir: string, flags: BuildFlags & { image?: string; gzip?:
       build: {
         contextDir: dir,
         options,
+        ...(parsed.file !== undefined ? { dockerfilePath: parsed.file } : {}),
         labels: imageLabels({ ...(git ? { git } : {}), createdSeconds: epoch ?? 1_700_000_000, userLabels: parsed.labels }),
         cacheFile: join(root, 'stat-cache', `${Math.random()}.json`),
       },
@@ -290,6 +291,25 @@ describeEngine('pack archive on the real engine', () => {
     const second = await archive(clone, { tag: [tag('reproducible-b')], epochFrom: 'git-commit' });
     expect(second.manifest.context.digest).toBe(first.manifest.context.digest);
     expect(second.manifest.build.dockerfile.digest).toBe(first.manifest.build.dockerfile.digest);
+  });
+
+  it('archives an untagged image built from a Dockerfile outside the context, and restores it by its ID', async () => {
+    const dir = await project('outside/app', { 'message.txt': FIXTURE['message.txt'] });
+    const dockerfile = join(root, 'outside', 'Dockerfile.release');
+    await writeFile(dockerfile, FIXTURE.Dockerfile);
+    const { output, manifest, result } = await archive(dir, { file: dockerfile });
+    expect(manifest.image.repoTags).toEqual([]);
+    expect(manifest.build.dockerfile).toMatchObject({ origin: 'outside-context', nameInContext: expect.stringMatching(/^\.dockerfile\.[0-9a-f]{20}$/) });
+    expect((await verifyArchive(output)).problems).toEqual([]);
+    await removeImages([result.imageId], docker);
+    const loaded = await loadArchive(output, (await readFile(output)).length, manifest, [], { engine, emit: () => {} });
+    expect(loaded).toEqual({ imageId: result.imageId, tags: [] });
+    expect(await run(result.imageId)).toBe('hello from the build\nmessage from the archived context\n');
+    // The injected Dockerfile travels in the context under its name, with the .dockerignore that hides it.
+    const dest = join(root, 'outside-extracted');
+    await extractContext(output, manifest, dest, { emit: () => {} });
+    expect((await readdir(dest)).sort()).toEqual(['.dockerignore', manifest.build.dockerfile.nameInContext, 'message.txt'].sort());
+    expect(await readFile(join(dest, manifest.build.dockerfile.nameInContext), 'utf8')).toBe(FIXTURE.Dockerfile);
   });
 
   it('refuses to write the archive into its own build context unless .dockerignore keeps it out', async () => {
