@@ -26,24 +26,27 @@ function row(name, result, target, extra = {}) {
   return { name, reference: result.reference, candidate: result.candidate, ratio: result.candidate / result.reference, target, peakRss: result.peakRss, ...extra };
 }
 
-/** A project whose image is ~1 GB of incompressible layers made by RUN (the context stays tiny). */
-function imageProject(base) {
-  const dir = join(base, 'archive-image');
+/**
+ * A project whose image is ~1 GB of incompressible layers made by RUN (the context stays tiny),
+ * outside any git work tree (under .bench/ it would inherit pack's own repository).
+ */
+function imageProject(out) {
+  const dir = join(out, 'project');
   mkdirSync(dir, { recursive: true });
   const steps = Array.from({ length: LAYERS }, (_, i) => `RUN dd if=/dev/urandom of=/data-${i} bs=1M count=${LAYER_MB} 2>/dev/null`);
   writeFileSync(join(dir, 'Dockerfile'), ['FROM busybox:local', ...steps, ''].join('\n'));
   return dir;
 }
 
-export default async function archiveBench({ base, runs = 3 }) {
+export default async function archiveBench({ runs = 3 }) {
   const missing = engineMissing();
   if (missing !== undefined) {
     console.warn(`!!! archive benchmark SKIPPED: no Docker engine (${missing})`);
     return [];
   }
-  const project = imageProject(base);
   const tag = `pack-bench-archive-${Math.random().toString(36).slice(2, 8)}:latest`;
   const out = mkdtempSync(join(tmpdir(), 'pack-bench-archive-'));
+  const project = imageProject(out);
   const reference = join(out, 'docker-save.tar');
   const candidate = join(out, 'pack-archive.tar');
   const rows = [];

@@ -20,7 +20,9 @@ const CLOSED = 2;
 const STOP = 3;
 /** Bumped by the main thread on every change, so the worker can sleep on one word. */
 const SEQUENCE = 4;
-const CONTROL_SLOTS = 5;
+/** Set by the worker while it sleeps: the main thread only pays for a notify then. */
+const SLEEPING = 5;
+const CONTROL_SLOTS = 6;
 const BOUNDARIES = 4096;
 /** The worker publishes progress (frees ring space) at least this often. */
 const STEP_BYTES = 1024 * 1024;
@@ -64,7 +66,10 @@ for (;;) {
     continue;
   }
   if (Atomics.load(control, ${STOP}) === 1n) break;
+  // Sleeping is announced before the wait; a change made in between makes the wait return at once.
+  Atomics.store(control, ${SLEEPING}, 1n);
   Atomics.wait(control, ${SEQUENCE}, sequence);
+  Atomics.store(control, ${SLEEPING}, 0n);
 }
 `;
 
@@ -127,7 +132,8 @@ export class HashWorker {
   /** Stops the thread; owners call it in `finally` (a live worker keeps the process running). */
   async close(): Promise<void> {
     Atomics.store(this.control, STOP, 1n);
-    this.signal();
+    Atomics.add(this.control, SEQUENCE, 1n);
+    Atomics.notify(this.control, SEQUENCE);
     await this.worker.terminate();
   }
 
@@ -178,7 +184,7 @@ export class HashWorker {
 
   private signal(): void {
     Atomics.add(this.control, SEQUENCE, 1n);
-    Atomics.notify(this.control, SEQUENCE);
+    if (Atomics.load(this.control, SLEEPING) === 1n) Atomics.notify(this.control, SEQUENCE);
   }
 
   private fail(error: Error): void {
