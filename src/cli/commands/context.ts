@@ -17,6 +17,13 @@ import { formatBytes } from '../../progress/reporters/format-bytes.js';
 import { parseContextFlags, type ContextFlags } from '../context-options.js';
 import type { CliIO } from '../io.js';
 
+/**
+ * Output files are flushed to disk in the background every this many bytes, so that the final
+ * fsync waits only for the tail: for a 110 MB context the fsync at the end took ~80 ms, for 1 GB
+ * ~0.4–1 s, all of it after the last byte was produced.
+ */
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
+
 export interface ContextCommandFlags extends ContextFlags {
   output?: string;
   list?: boolean;
@@ -94,7 +101,8 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
       stream = gzip;
     }
     if (toStdout) await pipeline(stream, io.stdout, { end: false, signal: io.signal });
-    else await writeFileAtomically(output, stream, { signal: io.signal });
+    // Durable (fsync before the rename), with the disk writing while the tar is still produced.
+    else await writeFileAtomically(output, stream, { signal: io.signal, syncEveryBytes: SYNC_EVERY_BYTES });
   } finally {
     reporter.close();
   }
