@@ -2,6 +2,7 @@
 // after one warm-up) and the peak RSS of node processes started with bench/rss-probe.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,4 +57,35 @@ export function compare(reference, candidate, runs = 3, between = () => {}) {
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** CPU time of the whole machine (all cores), busy and total, from the kernel's counters. */
+function cpuTimes() {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const sum = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += sum;
+    busy += sum - times.idle;
+  }
+  return { busy, total };
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms) => Atomics.wait(sleeper, 0, 0, ms);
+
+/**
+ * Waits (up to `maxSeconds`) until the machine has been nearly idle for half a second, so that a
+ * measured run does not share the cores with someone's test suite. Says so when it gives up.
+ */
+export function waitForQuiet({ busyBelow = 0.08, maxSeconds = 60 } = {}) {
+  const until = performance.now() + maxSeconds * 1000;
+  while (performance.now() < until) {
+    const a = cpuTimes();
+    sleep(500);
+    const b = cpuTimes();
+    if ((b.busy - a.busy) / Math.max(1, b.total - a.total) < busyBelow) return true;
+  }
+  console.error(`bench: the machine stayed busy for ${maxSeconds} s; measuring anyway (expect noise)`);
+  return false;
 }

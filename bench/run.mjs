@@ -15,7 +15,7 @@ const corpora = [
 ];
 
 const rows = [];
-for (const corpus of corpora) rows.push(contextBench(corpus));
+for (const corpus of corpora) rows.push(...[contextBench(corpus)].flat());
 
 // Later parts (build, archive) add their rows here through their own modules.
 for (const part of ['./build-bench.mjs', './archive-bench.mjs']) {
@@ -34,7 +34,8 @@ console.log('');
 console.log(['benchmark'.padEnd(62), 'reference'.padStart(10), 'pack'.padStart(10), 'ratio'.padStart(8), 'target'.padStart(8), 'peak RSS'.padStart(10), ''].join(' '));
 let failed = 0;
 for (const r of rows) {
-  const ok = r.ratio <= r.target && (r.rssTarget === undefined || r.peakRss === undefined || r.peakRss <= r.rssTarget);
+  // Rows without a ratio target are for information; their RSS target still counts.
+  const ok = (r.target === undefined || r.ratio <= r.target) && (r.rssTarget === undefined || r.peakRss === undefined || r.peakRss <= r.rssTarget);
   if (!ok) failed += 1;
   console.log(
     [
@@ -42,7 +43,7 @@ for (const r of rows) {
       `${r.reference.toFixed(2)}s`.padStart(10),
       `${r.candidate.toFixed(2)}s`.padStart(10),
       `${r.ratio.toFixed(2)}×`.padStart(8),
-      `≤${r.target}×`.padStart(8),
+      (r.target === undefined ? '—' : `≤${r.target}×`).padStart(8),
       mb(r.peakRss).padStart(10),
       ok ? 'ok' : 'MISSED',
     ].join(' '),
