@@ -24,6 +24,7 @@ import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { PACK_VERSION } from '../../version.js';
 import type { CliIO } from '../io.js';
 import { chooseDockerfile, epochFromEnv, statCacheFile } from './build.js';
+import { baseImageCredentials } from './push.js';
 
 export interface ArchiveFlags extends BuildFlags, PlanFlags {
   readonly output?: string;
@@ -87,6 +88,8 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
           ...chooseDockerfile(contextDir, dockerfilePath, planFlags, io.cwd, reporter.emit),
           labels,
           cacheFile: statCacheFile(io.env, home, contextDir),
+          // Private base images are pulled with the user's docker credentials, as pack build does.
+          ...(flags.image === undefined ? { registryAuth: await baseImageCredentials(io, reporter.emit) } : {}),
         },
         ...(flags.image !== undefined ? { image: flags.image } : {}),
         source: { git, sourceDateEpochFrom: epochFrom },
