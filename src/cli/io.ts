@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -11,6 +12,8 @@ export interface CliIO {
   readonly stdin?: Readable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The user's home directory: $HOME, else the account's (as the docker CLI finds ~/.docker). */
+  readonly homeDir: string;
   /** Aborted on SIGINT; every stream and engine call listens to it. */
   readonly signal: AbortSignal;
 }
@@ -25,6 +28,7 @@ export function processIO(signal: AbortSignal): CliIO {
     },
     env: process.env,
     cwd: process.cwd(),
+    homeDir: process.env['HOME'] !== undefined && process.env['HOME'] !== '' ? process.env['HOME'] : homedir(),
     signal,
   };
 }

@@ -57,14 +57,14 @@ export function buildProgram(io: CliIO): Command {
       await runContext(dir, flags, io);
     });
 
-  tagFlags(projectFlags(
+  engineFlags(tagFlags(projectFlags(
     contextFlags(
       program
         .command('plan')
         .description('show what a build would do: the context it would send, what .dockerignore excludes, and warnings')
         .argument('[dir]', 'the project folder (build context)', '.'),
     ),
-  ))
+  )))
     .option('--why <path...>', 'explain which .dockerignore line decides PATH (relative to the context)')
     .option('--json', 'one JSON document on stdout')
     .action(async (dir: string, flags: Record<string, unknown>) => {
@@ -94,12 +94,12 @@ export function buildProgram(io: CliIO): Command {
       await buildCommand(dir, { ...flags, noCache: flags['cache'] === false }, io);
     });
 
-  tagFlags(
+  engineFlags(tagFlags(
     program
       .command('push')
       .description("push images through the engine: each NAME[:TAG], or the project's tag set under --repository; prints each tag's digest")
       .argument('[references...]', 'NAME[:TAG] to push (TAG defaults to latest)'),
-  )
+  ))
     .option('--from <image>', 'with --repository: tag this local image with the tag set first')
     .option('--dir <path>', 'with --repository: the project folder the version is read from', '.')
     .option('--username <name>', 'the registry user; the password or token comes from stdin (--password-stdin)')
@@ -107,8 +107,6 @@ export function buildProgram(io: CliIO): Command {
     .option('--retries <n>', 'retries of a tag after a transient registry failure, with backoff (default 3)')
     .option('--json', 'one JSON object per event and a final result object on stdout')
     .option('-q, --quiet', 'no progress output')
-    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
-    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
     .action(async (references: string[], flags: Record<string, unknown>) => {
       const { pushCommand } = await import('./commands/push.js');
       await pushCommand(references, flags, io);
@@ -154,18 +152,18 @@ export function buildProgram(io: CliIO): Command {
       await verifyCommand(archive, flags, io);
     });
 
-  program
-    .command('restore')
-    .description('verify an archive, then load its image (same image ID, tags re-applied), or rebuild it from its source, or extract the source')
-    .argument('<archive>', 'the archive file (.tar or .tar.gz)')
+  engineFlags(
+    program
+      .command('restore')
+      .description('verify an archive, then load its image (same image ID, tags re-applied), or rebuild it from its source, or extract the source')
+      .argument('<archive>', 'the archive file (.tar or .tar.gz)'),
+  )
     .option('--rebuild', 'rebuild from the archived context and Dockerfile and report which layers come out identical')
     .option('--extract <dir>', 'unpack the archived build context (with its Dockerfile) into DIR, never writing outside it')
     .option('-t, --tag <name:tag>', 'also tag the loaded or rebuilt image (repeatable)', collect, [])
     .option('--no-cache', 'with --rebuild: do not use the engine build cache')
     .option('--json', 'one JSON object per event and a final result object on stdout')
     .option('-q, --quiet', 'print only the result')
-    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
-    .option('--context <name>', 'the docker context to use (see `docker context ls`)')
     .action(async (archive: string, flags: Record<string, unknown>) => {
       const { restoreCommand } = await import('./commands/restore.js');
       await restoreCommand(archive, { ...flags, noCache: flags['cache'] === false }, io);
@@ -193,7 +191,7 @@ export function buildProgram(io: CliIO): Command {
  * these, with the generated Dockerfile's overrides.
  */
 function buildFlags(command: Command): Command {
-  return projectFlags(command)
+  return engineFlags(projectFlags(command))
     .option('-t, --tag <name:tag>', 'name and tag the image (repeatable)', collect, [])
     .option('-f, --file <path>', 'the Dockerfile to use (may lie outside the project)')
     .option('--build-arg <name=value>', 'set a build argument; NAME alone takes $NAME (repeatable)', collect, [])
@@ -205,9 +203,7 @@ function buildFlags(command: Command): Command {
     .option('--pull', 'always pull newer base images')
     .option('--force', 'build even when an identical build already produced an image')
     .option('--source-date-epoch <seconds>', 'clamp context mtimes and set the created label (default: $SOURCE_DATE_EPOCH)')
-    .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy')
-    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
-    .option('--context <name>', 'the docker context to use (see `docker context ls`)');
+    .option('--dockerignore-mode <mode>', '.dockerignore semantics: buildkit (default) or legacy');
 }
 
 /**
@@ -237,4 +233,11 @@ function tagFlags(command: Command): Command {
 /** Repeatable options collect into an array. */
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** Where the engine is: --host, then DOCKER_HOST, then the docker context (as the docker CLI). */
+function engineFlags(command: Command): Command {
+  return command
+    .option('-H, --host <address>', 'the engine to use, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host')
+    .option('--context <name>', 'the docker context to use (see `docker context ls`)');
 }

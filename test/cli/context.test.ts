@@ -166,4 +166,18 @@ describe('pack plan (context part)', () => {
     expect(run.stdout).toMatch(/Largest directories\n {2}src +█+ +2\.0 kB {2}1 file\n/);
     expect(run.stdout).toContain('! 1 likely secret would be sent and end up in the image; add it to .dockerignore\n      .env (environment file)');
   });
+
+  it('names the engine a build would use and why, without contacting it', async () => {
+    tree({ Dockerfile: 'FROM scratch\n' });
+    const run = await pack(['plan', '.', '--json'], { DOCKER_HOST: 'tcp://192.0.2.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir });
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { engine: unknown }).engine).toEqual({
+      url: 'tcp://192.0.2.1:2376',
+      source: 'DOCKER_HOST',
+      context: 'default',
+      reason: 'DOCKER_HOST=tcp://192.0.2.1:2376 (TLS, verified)',
+    });
+    const flag = await pack(['plan', '.', '-H', 'unix:///tmp/nothing.sock']);
+    expect(flag.stdout).toContain('\nEngine      unix:///tmp/nothing.sock — --host unix:///tmp/nothing.sock\n');
+  });
 });

@@ -5,7 +5,6 @@
  * defaults to the git commit time so that archiving the same commit packs the same context bytes.
  * stdout: the archive's path (or the JSON result); everything else on stderr.
  */
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { ArchiveManifest } from '../../archive/archive-manifest.js';
 import type { ArchiveResult } from '../../archive/run-archive.js';
@@ -15,13 +14,13 @@ import { parseBuildOptions } from '../../build/build-options.js';
 import { readGitInfo } from '../../build/git-info.js';
 import { imageLabels } from '../../build/labels.js';
 import { diskProjectFiles } from '../../detect/project-files.js';
-import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError, UsageError } from '../../errors.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import { parseImageReference } from '../../plan/image-reference.js';
 import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { PACK_VERSION } from '../../version.js';
+import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
 import { chooseDockerfile, epochFromEnv, statCacheFile } from './build.js';
 import { baseImageCredentials } from './push.js';
@@ -46,7 +45,6 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
   const gzip = flags.gzip === true || /\.(tgz|gz)$/i.test(output);
   const contextDir = resolve(io.cwd, dir ?? '.');
   const dockerfilePath = options.file !== undefined ? resolve(io.cwd, options.file) : undefined;
-  const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
 
   const reporter = chooseReporter({
     json: options.json,
@@ -69,14 +67,7 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
       userLabels: options.labels,
     });
     const planFlags = pickPlanFlags(flags as Readonly<Record<string, unknown>>);
-    const endpoint = await resolveEndpoint({
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.context !== undefined ? { context: options.context } : {}),
-      env: io.env,
-      homeDir: home,
-    });
-    const { createEngine } = await import('../../engine/dockerode-engine.js');
-    const engine = createEngine(endpoint);
+    const engine = await connectEngine(options, io);
     const { runArchive } = await import('../../archive/run-archive.js');
     const result = await runArchive(
       {
@@ -87,7 +78,7 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
           options: effective,
           ...chooseDockerfile(contextDir, dockerfilePath, planFlags, io.cwd, reporter.emit),
           labels,
-          cacheFile: statCacheFile(io.env, home, contextDir),
+          cacheFile: statCacheFile(io.env, io.homeDir, contextDir),
           // Private base images are pulled with the user's docker credentials, as pack build does.
           ...(flags.image === undefined ? { registryAuth: await baseImageCredentials(io, reporter.emit) } : {}),
         },

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { BuildFlags } from '../../build/build-options.js';
 import { parseBuildOptions } from '../../build/build-options.js';
@@ -16,9 +15,9 @@ import { diskProjectFiles } from '../../detect/project-files.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import type { Emit } from '../../progress/events.js';
-import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError } from '../../errors.js';
 import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
+import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
 import type { PushResult } from '../../registry/push.js';
 import { buildCredentials, buildTagSet, formatPushed, parseBuildPublishing, pushBuiltTags, type PublishFlags } from './push.js';
@@ -30,7 +29,6 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
   const publishing = parseBuildPublishing(flags, options.tags);
   const contextDir = resolve(io.cwd, dir ?? '.');
   const dockerfilePath = options.file !== undefined ? resolve(io.cwd, options.file) : undefined;
-  const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
   const sourceDateEpoch = options.sourceDateEpoch ?? epochFromEnv(io.env['SOURCE_DATE_EPOCH']);
   const effective = sourceDateEpoch !== undefined && options.sourceDateEpoch === undefined ? { ...options, sourceDateEpoch } : options;
 
@@ -42,15 +40,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
     interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
   });
   try {
-    const endpoint = await resolveEndpoint({
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.context !== undefined ? { context: options.context } : {}),
-      env: io.env,
-      homeDir: home,
-    });
-    // Loaded here, not at the top: dockerode is only needed once a build really runs.
-    const { createEngine } = await import('../../engine/dockerode-engine.js');
-    const engine = createEngine(endpoint);
+    const engine = await connectEngine(options, io);
     const git = await readGitInfo(contextDir, io.signal);
     // --repository: the project's tag set joins the -t tags; --version (or the derived one) labels the image.
     const tagSet = await buildTagSet(publishing, contextDir, reporter.emit, io.signal);
@@ -68,7 +58,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
         options: { ...effective, tags },
         ...chooseDockerfile(contextDir, dockerfilePath, pickPlanFlags(flags as Readonly<Record<string, unknown>>), io.cwd, reporter.emit),
         labels,
-        cacheFile: statCacheFile(io.env, home, contextDir),
+        cacheFile: statCacheFile(io.env, io.homeDir, contextDir),
         registryAuth: credentials.registryAuth,
       },
       { engine, emit: reporter.emit, signal: io.signal },

@@ -16,9 +16,10 @@ import { formatProjectTags, parseTagOptions, readProjectTags, tagsDocument, type
 import { explainPath } from '../../context/why.js';
 import { parseContextFlags, type ContextFlags } from '../context-options.js';
 import { formatContextReport, formatWhy } from '../format/context-report.js';
+import { chooseEndpoint, type EngineFlags } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
 
-export interface PlanFlags extends ContextFlags, ProjectFlags, TagFlags {
+export interface PlanFlags extends ContextFlags, ProjectFlags, TagFlags, EngineFlags {
   json?: boolean;
   why?: string[];
 }
@@ -43,6 +44,9 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
   const report = buildContextReport(context);
   // The version and the tag set a build with --repository (or a push) would apply.
   const tags = await readProjectTags(request.contextDir, tagOptions, io.signal);
+  // Which engine a build would use and why; resolved, not contacted.
+  const endpoint = await chooseEndpoint(flags, io);
+  const engine = { url: endpoint.url, source: endpoint.source, context: endpoint.contextName, reason: endpoint.reason };
   if (flags.json) {
     const document = {
       schemaVersion: PLAN_SCHEMA_VERSION,
@@ -50,6 +54,7 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
       context: { ...report, modeReason },
       ...(project ? { project } : {}),
       tags: tagsDocument(tags),
+      engine,
       ...(why.length > 0 ? { why } : {}),
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
@@ -58,6 +63,7 @@ export async function runPlan(dir: string | undefined, flags: PlanFlags, io: Cli
   io.stdout.write(formatContextReport(report, context.contextDir, modeReason));
   if (project) io.stdout.write(`\n${formatProjectPlan(project)}`);
   io.stdout.write(`\n${formatProjectTags(tags)}`);
+  io.stdout.write(`\nEngine      ${engine.url} — ${engine.reason}\n`);
   for (const warning of tags.set.warnings) io.stderr.write(`warning: ${warning.message}\n`);
 }
 

@@ -6,13 +6,11 @@
  *
  * Also the publishing half of `pack build --push` (publishFlags, createCredentials, writePushed).
  */
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ImageTag } from '../../build/build-options.js';
 import type { Engine, PushEngine } from '../../engine/engine.js';
 import type { RegistryAuthResolver } from '../../engine/registry-config.js';
-import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError, UsageError } from '../../errors.js';
 import { parseImageReference } from '../../plan/image-reference.js';
 import type { Emit } from '../../progress/events.js';
@@ -25,6 +23,7 @@ import { repositoryOf } from '../../registry/repository-name.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../registry/retry.js';
 import { parseTagOptions, readProjectTags, type TagFlags, type TagOptions } from '../../tags/project-tags.js';
 import { stripVPrefix } from '../../tags/version.js';
+import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
 
 /** Flags shared by `pack push` and `pack build --push`. */
@@ -91,8 +90,7 @@ export function parsePushReferences(references: readonly string[]): PushTarget[]
  * --password-stdin override. The password is read here and goes nowhere but the resolver.
  */
 export async function createCredentials(options: PublishOptions, io: CliIO, emit: Emit, pushDomains: readonly string[] = []): Promise<CredentialResolver> {
-  const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
-  const { config, warning } = await readDockerConfig(dockerConfigDir(io.env, home));
+  const { config, warning } = await readDockerConfig(dockerConfigDir(io.env, io.homeDir));
   if (warning !== undefined) emit({ type: 'warning', code: 'registry.config-ignored', message: warning });
   let override: { username: string; password: string; domains: readonly string[] } | undefined;
   if (options.passwordStdin && options.username !== undefined) {
@@ -167,15 +165,7 @@ export async function pushCommand(references: readonly string[], flags: PushFlag
       targets.push(...set);
     }
     const credentials = await createCredentials(publish, io, reporter.emit, targets.map((target) => target.name.domain));
-    const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
-    const endpoint = await resolveEndpoint({
-      ...(flags.host !== undefined ? { host: flags.host } : {}),
-      ...(flags.context !== undefined ? { context: flags.context } : {}),
-      env: io.env,
-      homeDir: home,
-    });
-    const { createEngine } = await import('../../engine/dockerode-engine.js');
-    const engine = createEngine(endpoint);
+    const engine = await connectEngine(flags, io);
     // Unreachable engine → exit 3 before anything is tagged or pushed.
     await engine.info(io.signal);
     if (from !== undefined) await applyFrom(engine, from.text, set, io.signal);

@@ -4,13 +4,12 @@
  * from the archived source (stdout: layer-by-layer comparison), or unpack the source (stdout: the
  * directory).
  */
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { LayerComparison, RebuildResult } from '../../archive/restore-archive.js';
-import { resolveEndpoint } from '../../engine/endpoint.js';
 import { PackError, UsageError } from '../../errors.js';
 import { parseImageReference } from '../../plan/image-reference.js';
 import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
+import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
 import { formatVerifyReport, verificationFailed, verifyWithProgress } from './verify.js';
 
@@ -70,15 +69,7 @@ export async function restoreCommand(archive: string, flags: RestoreFlags, io: C
       return;
     }
 
-    const home = io.env['HOME'] !== undefined && io.env['HOME'] !== '' ? io.env['HOME'] : homedir();
-    const endpoint = await resolveEndpoint({
-      ...(flags.host !== undefined ? { host: flags.host } : {}),
-      ...(flags.context !== undefined ? { context: flags.context } : {}),
-      env: io.env,
-      homeDir: home,
-    });
-    const { createEngine } = await import('../../engine/dockerode-engine.js');
-    const engine = createEngine(endpoint);
+    const engine = await connectEngine(flags, io);
     await engine.info(io.signal);
     const deps = { engine, emit: reporter.emit, signal: io.signal };
 
