@@ -18,10 +18,10 @@ import { PackError, UsageError } from '../../errors.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import { parseImageReference } from '../../plan/image-reference.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { PACK_VERSION } from '../../version.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 import { chooseDockerfile, epochFromEnv, statCacheFile } from './build.js';
 import { baseImageCredentials } from './push.js';
 
@@ -46,13 +46,7 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
   const contextDir = resolve(io.cwd, dir ?? '.');
   const dockerfilePath = options.file !== undefined ? resolve(io.cwd, options.file) : undefined;
 
-  const reporter = chooseReporter({
-    json: options.json,
-    quiet: options.quiet,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
-  });
+  const reporter = commandReporter(io, { json: options.json, quiet: options.quiet });
   try {
     const git = await readGitInfo(contextDir, io.signal);
     // SOURCE_DATE_EPOCH: the flag, else the environment, else the commit time of HEAD.

@@ -16,9 +16,9 @@ import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import type { Emit } from '../../progress/events.js';
 import { PackError } from '../../errors.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 import type { PushResult } from '../../registry/push.js';
 import { buildCredentials, buildTagSet, formatPushed, parseBuildPublishing, pushBuiltTags, type PublishFlags } from './push.js';
 import type { TagFlags } from '../../tags/project-tags.js';
@@ -32,13 +32,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
   const sourceDateEpoch = options.sourceDateEpoch ?? epochFromEnv(io.env['SOURCE_DATE_EPOCH']);
   const effective = sourceDateEpoch !== undefined && options.sourceDateEpoch === undefined ? { ...options, sourceDateEpoch } : options;
 
-  const reporter = chooseReporter({
-    json: options.json,
-    quiet: options.quiet,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
-  });
+  const reporter = commandReporter(io, { json: options.json, quiet: options.quiet });
   try {
     const engine = await connectEngine(options, io);
     const git = await readGitInfo(contextDir, io.signal);

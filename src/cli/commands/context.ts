@@ -12,10 +12,10 @@ import { UsageError } from '../../errors.js';
 import { writeFileAtomically } from '../../output/atomic-file.js';
 import { gzipStream } from '../../output/gzip.js';
 import type { PackEvent } from '../../progress/events.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { formatBytes } from '../../progress/reporters/format-bytes.js';
 import { parseContextFlags, type ContextFlags } from '../context-options.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 
 /**
  * Output files are flushed to disk in the background every this many bytes, so that the final
@@ -70,14 +70,8 @@ export async function runContext(dir: string | undefined, flags: ContextCommandF
 
   const output = flags.output as string;
   const toStdout = output === '-';
-  const reporter = chooseReporter({
-    // JSON events would mix with a tar on stdout; with -o - they go nowhere and the result to stderr.
-    json: Boolean(flags.json) && !toStdout,
-    quiet: Boolean(flags.quiet),
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: Boolean(io.stderr.isTTY) && io.env['TERM'] !== 'dumb',
-  });
+  // JSON events would mix with a tar on stdout; with -o - they go nowhere and the result to stderr.
+  const reporter = commandReporter(io, { json: Boolean(flags.json) && !toStdout, quiet: Boolean(flags.quiet) });
   let done: Extract<PackEvent, { type: 'context.done' }> | undefined;
   const emit = (event: PackEvent): void => {
     if (event.type === 'context.done') {

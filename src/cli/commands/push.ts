@@ -14,7 +14,6 @@ import type { RegistryAuthResolver } from '../../engine/registry-config.js';
 import { PackError, UsageError } from '../../errors.js';
 import { parseImageReference } from '../../plan/image-reference.js';
 import type { Emit } from '../../progress/events.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { createHelperRunner } from '../../registry/credential-helper.js';
 import { createCredentialResolver, type CredentialResolver } from '../../registry/credentials.js';
 import { dockerConfigDir, readDockerConfig } from '../../registry/docker-config.js';
@@ -25,6 +24,7 @@ import { parseTagOptions, readProjectTags, type TagFlags, type TagOptions } from
 import { stripVPrefix } from '../../tags/version.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 
 /** Flags shared by `pack push` and `pack build --push`. */
 export interface PublishFlags {
@@ -142,13 +142,7 @@ export async function pushCommand(references: readonly string[], flags: PushFlag
   const from = flags.from !== undefined ? parseImageReference(flags.from, `--from ${JSON.stringify(flags.from)}`) : undefined;
   const json = flags.json === true;
 
-  const reporter = chooseReporter({
-    json,
-    quiet: flags.quiet === true,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
-  });
+  const reporter = commandReporter(io, { json, quiet: flags.quiet === true });
   try {
     const targets = [...explicit];
     const set: PushTarget[] = [];

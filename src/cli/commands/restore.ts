@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import type { LayerComparison, RebuildResult } from '../../archive/restore-archive.js';
 import { PackError, UsageError } from '../../errors.js';
 import { parseImageReference } from '../../plan/image-reference.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 import { formatVerifyReport, verificationFailed, verifyWithProgress } from './verify.js';
 
 export interface RestoreFlags {
@@ -39,13 +39,7 @@ export async function restoreCommand(archive: string, flags: RestoreFlags, io: C
   });
   const path = resolve(io.cwd, archive);
   const started = Date.now();
-  const reporter = chooseReporter({
-    json: flags.json === true,
-    quiet: flags.quiet === true,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
-  });
+  const reporter = commandReporter(io, { json: flags.json === true, quiet: flags.quiet === true });
   try {
     const report = await verifyWithProgress(path, reporter.emit, io.signal);
     if (!report.ok || report.manifest === undefined) {

@@ -8,9 +8,9 @@ import type { VerifyReport } from '../../archive/verify-archive.js';
 import { verifyArchive } from '../../archive/verify-archive.js';
 import { PackError } from '../../errors.js';
 import type { Emit } from '../../progress/events.js';
-import { chooseReporter } from '../../progress/reporters/choose-reporter.js';
 import { formatBytes } from '../../progress/reporters/format-bytes.js';
 import type { CliIO } from '../io.js';
+import { commandReporter } from '../reporter.js';
 
 export interface VerifyFlags {
   readonly json?: boolean;
@@ -19,13 +19,7 @@ export interface VerifyFlags {
 
 export async function verifyCommand(archive: string, flags: VerifyFlags, io: CliIO): Promise<void> {
   const path = resolve(io.cwd, archive);
-  const reporter = chooseReporter({
-    json: flags.json === true,
-    quiet: flags.quiet === true,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    interactive: io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
-  });
+  const reporter = commandReporter(io, { json: flags.json === true, quiet: flags.quiet === true });
   let report: VerifyReport;
   try {
     report = await verifyWithProgress(path, reporter.emit, io.signal);
