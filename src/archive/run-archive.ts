@@ -18,7 +18,7 @@ import type { BuildOptions } from '../build/build-options.js';
 import { formatImageTag } from '../build/build-options.js';
 import { readDockerfileFacts } from '../build/dockerfile-facts.js';
 import type { GitInfo } from '../build/git-info.js';
-import { runBuild, type BuildRequest } from '../build/run-build.js';
+import { contextRequestOf, runBuild, type BuildRequest } from '../build/run-build.js';
 import { StatCache } from '../build/stat-cache.js';
 import { prepareContext, type PreparedContext } from '../context/prepare.js';
 import { tarContext, tarSize } from '../context/tar-encoder.js';
@@ -90,13 +90,7 @@ export async function runArchive(request: ArchiveRequest, deps: ArchiveDeps): Pr
   const { options } = build;
 
   // The context as the build will send it; prepared first (no walk yet) to check the output path.
-  const prepared = prepareContext({
-    contextDir: build.contextDir,
-    ...(build.dockerfilePath !== undefined ? { dockerfile: build.dockerfilePath } : {}),
-    ...(build.dockerfileContent !== undefined ? { dockerfileContent: build.dockerfileContent } : {}),
-    mode: options.dockerignoreMode,
-    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-  });
+  const prepared = prepareContext(contextRequestOf(build));
   checkOutputOutsideContext(request.output, prepared);
 
   // 1. The image: built now (or found unchanged), or given.

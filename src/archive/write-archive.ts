@@ -8,7 +8,6 @@
  * cut short or not the image asked for fails the archive instead of producing a bad one.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { PackError } from '../errors.js';
 import { encodeTarHeader, TypeFlag, blockPadding, END_OF_ARCHIVE_SIZE, type TarHeader } from '../context/tar-header.js';
 import { CONTEXT_MEMBER, DOCKERFILE_MEMBER, MANIFEST_MEMBER, PACK_DIR, README_MEMBER, SUMS_MEMBER } from './archive-layout.js';

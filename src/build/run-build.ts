@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { ContextEntry } from '../context/entry.js';
-import { prepareContext } from '../context/prepare.js';
+import { prepareContext, type ContextRequest } from '../context/prepare.js';
 import { tarContext } from '../context/tar-encoder.js';
 import type { Engine } from '../engine/engine.js';
 import { BuildStepError } from '../engine/engine-errors.js';
@@ -74,13 +74,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
   const started = now();
   const { options } = request;
 
-  const prepared = prepareContext({
-    contextDir: request.contextDir,
-    ...(request.dockerfilePath !== undefined ? { dockerfile: request.dockerfilePath } : {}),
-    ...(request.dockerfileContent !== undefined ? { dockerfileContent: request.dockerfileContent } : {}),
-    mode: options.dockerignoreMode,
-    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-  });
+  const prepared = prepareContext(contextRequestOf(request));
   const dockerfilePath = prepared.dockerfile.path;
   const display = request.dockerfileDisplay ?? (dockerfilePath !== undefined ? relative(request.contextDir, dockerfilePath) || dockerfilePath : '(generated)');
   const text = request.dockerfileContent?.toString('utf8') ?? (await readDockerfileText(dockerfilePath as string, display));
@@ -247,6 +241,18 @@ function stepFailure(error: BuildStepError, facts: DockerfileFacts, display: str
     cause: error,
     hint: error.lastLines.length > 0 ? `the lines above are the last output of step ${step?.index ?? ''}`.trimEnd() : undefined,
   });
+}
+
+/** The context a build request sends (pack archive prepares the very same one). */
+export function contextRequestOf(request: Pick<BuildRequest, 'contextDir' | 'dockerfilePath' | 'dockerfileContent' | 'options'>): ContextRequest {
+  const { options } = request;
+  return {
+    contextDir: request.contextDir,
+    ...(request.dockerfilePath !== undefined ? { dockerfile: request.dockerfilePath } : {}),
+    ...(request.dockerfileContent !== undefined ? { dockerfileContent: request.dockerfileContent } : {}),
+    mode: options.dockerignoreMode,
+    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+  };
 }
 
 /**
