@@ -48,8 +48,13 @@ export interface TarContextOptions {
 export const SMALL_FILE_MAX = 1024 * 1024;
 /** Chunk size for large files. */
 const CHUNK_SIZE = 1024 * 1024;
-/** The Readable buffers this much, so file reads run ahead while the consumer writes. */
-const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/**
+ * The Readable buffers this much, so file reads run ahead while the consumer writes. 4 MiB was
+ * no faster (corpus (a) 0.497 vs 0.503 s, (b) 1.185 vs 1.178 s to a file) and held ~18 MB more at
+ * peak (138 → 118 MB RSS for (a)): the consumer's own buffer (writeFileAtomically's 1 MiB write
+ * buffer, a socket's) already lets the reads run ahead.
+ */
+const HIGH_WATER_MARK = 1024 * 1024;
 /** Headers and small files are gathered into pieces of about this size before they are pushed. */
 const BATCH_SIZE = 256 * 1024;
 /** Shared output buffers are allocated this large (or larger for one big small file). */
