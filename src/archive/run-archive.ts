@@ -13,13 +13,12 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { contextDigest } from '../build/build-digest.js';
+import { cachedContextDigest } from '../build/build-digest.js';
 import type { BuildOptions } from '../build/build-options.js';
 import { formatImageTag } from '../build/build-options.js';
 import { readDockerfileFacts } from '../build/dockerfile-facts.js';
 import type { GitInfo } from '../build/git-info.js';
 import { contextRequestOf, runBuild, type BuildRequest } from '../build/run-build.js';
-import { StatCache } from '../build/stat-cache.js';
 import { prepareContext, type PreparedContext } from '../context/prepare.js';
 import { tarContext, tarSize } from '../context/tar-encoder.js';
 import { judgePath } from '../context/walk.js';
@@ -164,14 +163,7 @@ async function writeArchive(request: ArchiveRequest, deps: ArchiveDeps, decided:
     if (event.type !== 'context.progress' && event.type !== 'context.done') deps.emit(event);
   };
   const entries = [...prepared.entries({ emit: dropContextEvents, ...(signal ? { signal } : {}) })];
-  const cache = await StatCache.load(build.cacheFile, now);
-  let ctxDigest: string;
-  try {
-    ctxDigest = await contextDigest(entries, cache, signal);
-  } finally {
-    await cache.close();
-  }
-  await cache.save();
+  const ctxDigest = await cachedContextDigest(entries, build.cacheFile, now, signal);
   if (builtContextDigest !== undefined && ctxDigest !== builtContextDigest) {
     throw new PackError('ARCHIVE_CONTEXT_CHANGED', `the project changed between the build and the archive (context ${ctxDigest}, built from ${builtContextDigest})`, {
       hint: 'run pack archive again without editing the project meanwhile',

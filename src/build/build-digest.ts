@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { ContextEntry } from '../context/entry.js';
 import type { NetworkMode } from '../engine/engine.js';
-import type { StatCache } from './stat-cache.js';
+import { StatCache } from './stat-cache.js';
 
 /** The label pack puts on every image it builds. */
 export const BUILD_DIGEST_LABEL = 'dev.pack.build.digest';
@@ -33,6 +33,22 @@ export interface BuildDigestInput {
 }
 
 /** sha256 of the context as a list: one line per entry with its content hash. */
+/**
+ * contextDigest with the user's stat cache loaded from `cacheFile` and saved afterwards, so that the
+ * next build re-reads only files whose size, times, inode or mode changed.
+ */
+export async function cachedContextDigest(entries: Iterable<ContextEntry>, cacheFile: string | undefined, now: () => number, signal?: AbortSignal): Promise<string> {
+  const cache = await StatCache.load(cacheFile, now);
+  let digest: string;
+  try {
+    digest = await contextDigest(entries, cache, signal);
+  } finally {
+    await cache.close();
+  }
+  await cache.save();
+  return digest;
+}
+
 export async function contextDigest(entries: Iterable<ContextEntry>, cache: StatCache, signal?: AbortSignal): Promise<string> {
   const list = [...entries];
   const hashes: string[] = new Array<string>(list.length);

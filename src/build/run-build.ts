@@ -15,11 +15,10 @@ import type { RegistryAuthResolver } from '../engine/registry-config.js';
 import { PackError, UsageError, errnoCode } from '../errors.js';
 import { splitDockerDomain } from '../registry/repository-name.js';
 import type { Emit, PackEvent } from '../progress/events.js';
-import { BUILD_DIGEST_LABEL, buildDigest, contextDigest } from './build-digest.js';
+import { BUILD_DIGEST_LABEL, buildDigest, cachedContextDigest } from './build-digest.js';
 import { formatImageTag, type BuildOptions } from './build-options.js';
 import { checkTarget, readDockerfileFacts, type DockerfileFacts } from './dockerfile-facts.js';
 import { digestedLabels } from './labels.js';
-import { StatCache } from './stat-cache.js';
 import { assertValidDockerfile } from '../dockerfile/validate.js';
 
 export interface BuildRequest {
@@ -90,14 +89,7 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
 
   const tags = options.tags.map(formatImageTag);
   const entries: ContextEntry[] = [...prepared.entries({ ...(signal ? { signal } : {}), emit: deps.emit })];
-  const cache = await StatCache.load(request.cacheFile, now);
-  let ctxDigest: string;
-  try {
-    ctxDigest = await contextDigest(entries, cache, signal);
-  } finally {
-    await cache.close();
-  }
-  await cache.save();
+  const ctxDigest = await cachedContextDigest(entries, request.cacheFile, now, signal);
 
   const bases = options.pull ? undefined : await baseImageIds(engine, facts, options.target, signal);
   const digest =
