@@ -14,14 +14,14 @@ import { parseBuildOptions } from '../../build/build-options.js';
 import { readGitInfo } from '../../build/git-info.js';
 import { imageLabels } from '../../build/labels.js';
 import { diskProjectFiles } from '../../detect/project-files.js';
-import { PackError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import { parseImageReference } from '../../plan/image-reference.js';
 import { PACK_VERSION } from '../../version.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
-import { commandReporter } from '../reporter.js';
+import { commandReporter, emitFailure } from '../reporter.js';
 import { chooseDockerfile, epochFromEnv, statCacheFile } from './build.js';
 import { baseImageCredentials } from './push.js';
 
@@ -86,10 +86,7 @@ export async function archiveCommand(dir: string | undefined, flags: ArchiveFlag
     reporter.close();
     writeResult(result, options.json, io);
   } catch (error) {
-    if (options.json) {
-      const packError = error instanceof PackError ? error : undefined;
-      reporter.emit({ type: 'build.failed', code: packError?.code ?? 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
-    }
+    emitFailure(reporter, options.json, error);
     reporter.close();
     throw error;
   }

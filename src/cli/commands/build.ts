@@ -15,10 +15,9 @@ import { diskProjectFiles } from '../../detect/project-files.js';
 import { createProjectPlan } from '../../plan/project-plan.js';
 import { pickPlanFlags, type PlanFlags } from '../../plan/settings.js';
 import type { Emit } from '../../progress/events.js';
-import { PackError } from '../../errors.js';
 import { connectEngine } from '../engine-connection.js';
 import type { CliIO } from '../io.js';
-import { commandReporter } from '../reporter.js';
+import { commandReporter, emitFailure } from '../reporter.js';
 import type { PushResult } from '../../registry/push.js';
 import { buildCredentials, buildTagSet, formatPushed, parseBuildPublishing, pushBuiltTags, type PublishFlags } from './push.js';
 import type { TagFlags } from '../../tags/project-tags.js';
@@ -61,10 +60,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags & 
     reporter.close();
     writeResult(result, options.json, io, pushed);
   } catch (error) {
-    if (options.json) {
-      const packError = error instanceof PackError ? error : undefined;
-      reporter.emit({ type: 'build.failed', code: packError?.code ?? 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
-    }
+    emitFailure(reporter, options.json, error);
     reporter.close();
     throw error;
   }
