@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { cachedContextDigest } from '../build/build-digest.js';
+import { responseChunks } from '../engine/response-chunks.js';
 import type { BuildOptions } from '../build/build-options.js';
 import { formatImageTag } from '../build/build-options.js';
 import { readDockerfileFacts } from '../build/dockerfile-facts.js';
@@ -239,7 +240,7 @@ async function writeArchive(request: ArchiveRequest, deps: ArchiveDeps, decided:
   let reported = 0;
   const save = await saving;
   const { stream, summary } = archiveStream({
-    image: save,
+    image: responseChunks(save),
     imageId,
     dockerfile,
     context: {
