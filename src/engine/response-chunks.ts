@@ -8,12 +8,13 @@
  * Backpressure stays: the stream is paused once `highWaterMark` bytes wait here, and resumed when
  * half of that is left.
  * Ending early (break, throw) destroys the stream, as Readable's own iterator does; a stream that
- * closes before its end is an error (ERR_STREAM_PREMATURE_CLOSE), never a silent short read.
+ * closes before its end is an error (ERR_STREAM_PREMATURE_CLOSE), never a silent short read. A
+ * caller that never iterates owns the stream and destroys it itself.
  */
 import { finished } from 'node:stream';
 import type { Readable } from 'node:stream';
 
-export async function* responseChunks(stream: Readable, highWaterMark = 1024 * 1024): AsyncGenerator<Buffer> {
+export function responseChunks(stream: Readable, highWaterMark = 1024 * 1024): AsyncGenerator<Buffer> {
   const queue: Buffer[] = [];
   let head = 0;
   let queued = 0;
@@ -38,33 +39,37 @@ export async function* responseChunks(stream: Readable, highWaterMark = 1024 * 1
     else ended = true;
     poke();
   });
-  try {
-    for (;;) {
-      if (head < queue.length) {
-        const chunk = queue[head] as Buffer;
-        queue[head] = EMPTY;
-        head += 1;
-        if (head === queue.length) {
-          queue.length = 0;
-          head = 0;
+  // Listening starts now, not at the first next(): an async generator's body runs only then, and
+  // a stream already flowing would drop what came meanwhile. The first megabyte is read ahead.
+  return (async function* drain(): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        if (head < queue.length) {
+          const chunk = queue[head] as Buffer;
+          queue[head] = EMPTY;
+          head += 1;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+          }
+          queued -= chunk.length;
+          if (queued <= highWaterMark / 2 && stream.isPaused() && failure === undefined) stream.resume();
+          yield chunk;
+          continue;
         }
-        queued -= chunk.length;
-        if (queued <= highWaterMark / 2 && stream.isPaused() && failure === undefined) stream.resume();
-        yield chunk;
-        continue;
+        // Data already queued is delivered before the error or the end, in arrival order.
+        if (failure !== undefined) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
-      // Data already queued is delivered before the error or the end, in arrival order.
-      if (failure !== undefined) throw failure;
-      if (ended) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+    } finally {
+      stream.off('data', onData);
+      stopWatching();
+      if (!ended) stream.destroy();
     }
-  } finally {
-    stream.off('data', onData);
-    stopWatching();
-    if (!ended) stream.destroy();
-  }
+  })();
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -122,6 +122,17 @@ describe('responseChunks', () => {
     await expect(consume).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 
+  it('listens from the call on: what a flowing stream emits before the first next() is kept', async () => {
+    const source = new PassThrough();
+    source.resume();
+    const chunks = responseChunks(source);
+    source.write('early');
+    source.end('late');
+    const received: string[] = [];
+    for await (const chunk of chunks) received.push(chunk.toString());
+    expect(received.join('')).toBe('earlylate');
+  });
+
   it('breaking out of the loop destroys the stream and leaves no listener behind', async () => {
     const source = Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], { objectMode: false });
     for await (const chunk of responseChunks(source)) {
