@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/context/prepare.js';
 import { tarContext } from '../../src/context/tar-encoder.js';
 import type { WalkMode } from '../../src/context/walk.js';
-import { assertBuilt, runPack } from '../support/run-pack.js';
+import { assertBuilt, runPack, unprivileged } from '../support/run-pack.js';
 
 let base: string;
 let dir: string;
@@ -98,12 +98,7 @@ describe('pack context with the walk on a worker thread', () => {
     tree({ Dockerfile: 'FROM scratch\n', 'ok.txt': 'x', 'private/key.pem': 'secret' });
     chmodSync(join(dir, 'private'), 0o700);
     chmodSync(dir, 0o777); // the unprivileged run must be able to create its output here
-    const asRoot = process.getuid?.() === 0;
-    const run = await runPack(['context', dir, '-o', join(dir, 'out.tar')], {
-      cwd: '/',
-      home: '/',
-      ...(asRoot ? { runAs: { uid: 65534, gid: 65534 } } : {}),
-    });
+    const run = await runPack(['context', dir, '-o', join(dir, 'out.tar')], unprivileged());
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')[0]).toBe('pack: cannot read private: permission denied');
     expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt, runPack } from '../support/run-pack.js';
+import { assertBuilt, runPack, unprivileged } from '../support/run-pack.js';
 import { readTarEntries } from '../support/tar-read.js';
 
 let base: string;
@@ -116,12 +116,7 @@ describe('pack context', () => {
     tree({ Dockerfile: 'FROM scratch\n', 'ok.txt': 'x', 'private/key.pem': 'secret' });
     chmodSync(join(dir, 'private/key.pem'), 0o600);
     chmodSync(dir, 0o777); // the unprivileged run must be able to create its output here
-    const asRoot = process.getuid?.() === 0;
-    const run = await runPack(['context', dir, '-o', join(dir, 'out.tar')], {
-      cwd: '/',
-      home: '/',
-      ...(asRoot ? { runAs: { uid: 65534, gid: 65534 } } : {}),
-    });
+    const run = await runPack(['context', dir, '-o', join(dir, 'out.tar')], unprivileged());
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')[0]).toBe('pack: cannot read private/key.pem: permission denied');
     expect(readdirSync(dir).filter((f) => f.startsWith('out.tar'))).toEqual([]);

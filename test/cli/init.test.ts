@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runPack, type PackRun } from '../support/run-pack.js';
+import { assertBuilt, runPack, unprivileged, type PackRun } from '../support/run-pack.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -137,8 +137,7 @@ describe('pack init', () => {
     const dir = await copyFixture('static-site');
     await chmod(root, 0o755);
     await chmod(dir, 0o555);
-    const asRoot = process.getuid?.() === 0;
-    const denied = await runPack(['init', dir], { cwd: '/', home: '/', ...(asRoot ? { runAs: { uid: 65534, gid: 65534 } } : {}) });
+    const denied = await runPack(['init', dir], unprivileged());
     await chmod(dir, 0o755);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/^pack: cannot write Dockerfile \(EACCES\)\n/);

@@ -34,6 +34,14 @@ export interface RunPackOptions {
   input?: string | Buffer;
 }
 
+/**
+ * Options that make file permissions bind: tests run as root, for whom they do not, so as root the
+ * child runs as nobody (65534), from `/` with HOME `/`; as anyone else, as themselves.
+ */
+export function unprivileged(): Pick<RunPackOptions, 'cwd' | 'home' | 'runAs'> {
+  return { cwd: '/', home: '/', ...(process.getuid?.() === 0 ? { runAs: { uid: 65534, gid: 65534 } } : {}) };
+}
+
 export function assertBuilt(): void {
   if (!existsSync(PACK_MAIN)) throw new Error(`${PACK_MAIN} is missing: run \`npm run build\` first`);
 }

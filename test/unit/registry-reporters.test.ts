@@ -3,34 +3,13 @@
  * retry countdown as one line), bars per layer on a TTY (with the log lines above them kept when
  * the command ends quickly), NDJSON with --json.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { PackEvent } from '../../src/progress/events.js';
 import { createJsonReporter } from '../../src/progress/reporters/json-reporter.js';
 import { createPlainReporter } from '../../src/progress/reporters/plain-reporter.js';
 import { createTtyReporter } from '../../src/progress/reporters/tty-reporter.js';
+import { CaptureStream } from '../support/capture-stream.js';
 
-class Capture extends Writable {
-  text = '';
-  isTTY?: boolean;
-  columns = 120;
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString('utf8');
-    callback();
-  }
-  cursorTo(): boolean {
-    return true;
-  }
-  moveCursor(): boolean {
-    return true;
-  }
-  clearLine(): boolean {
-    return true;
-  }
-  clearScreenDown(): boolean {
-    return true;
-  }
-}
 
 const REF = '127.0.0.1:5000/team/app:1.4.2';
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -54,7 +33,7 @@ const events: PackEvent[] = [
 
 describe('push events', () => {
   it('plain: one line per layer outcome, the engine countdown once, pack retries and digests', () => {
-    const err = new Capture();
+    const err = new CaptureStream(120);
     const reporter = createPlainReporter(err);
     events.forEach(reporter.emit);
     reporter.close();
@@ -77,7 +56,7 @@ describe('push events', () => {
   });
 
   it('TTY: a bar per layer with bytes while pushing; every log line written even when the command ends before a redraw', () => {
-    const err = new Capture();
+    const err = new CaptureStream(120);
     err.isTTY = true;
     const reporter = createTtyReporter(err);
     events.slice(0, 6).forEach(reporter.emit);
@@ -95,7 +74,7 @@ describe('push events', () => {
   });
 
   it('--json: each event as one line', () => {
-    const out = new Capture();
+    const out = new CaptureStream(120);
     const reporter = createJsonReporter(out);
     events.forEach(reporter.emit);
     const lines = out.text.trim().split('\n').map((line) => JSON.parse(line) as PackEvent);

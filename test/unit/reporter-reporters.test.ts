@@ -1,33 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { PackEvent } from '../../src/progress/events.js';
 import { chooseReporter } from '../../src/progress/reporters/choose-reporter.js';
 import { createJsonReporter } from '../../src/progress/reporters/json-reporter.js';
 import { createPlainReporter } from '../../src/progress/reporters/plain-reporter.js';
 import { createTtyReporter } from '../../src/progress/reporters/tty-reporter.js';
+import { CaptureStream } from '../support/capture-stream.js';
 
-class Capture extends Writable {
-  text = '';
-  isTTY?: boolean;
-  columns = 100;
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString('utf8');
-    callback();
-  }
-  // cli-progress's terminal calls these on a TTY stream.
-  cursorTo(): boolean {
-    return true;
-  }
-  moveCursor(): boolean {
-    return true;
-  }
-  clearLine(): boolean {
-    return true;
-  }
-  clearScreenDown(): boolean {
-    return true;
-  }
-}
 
 const ID = `sha256:${'ab'.repeat(32)}`;
 const events: PackEvent[] = [
@@ -44,7 +22,7 @@ const events: PackEvent[] = [
 
 describe('plain reporter', () => {
   it('writes one timestamp-free line per step and a summary, without the step output', () => {
-    const err = new Capture();
+    const err = new CaptureStream();
     const reporter = createPlainReporter(err);
     events.forEach(reporter.emit);
     reporter.close();
@@ -61,13 +39,13 @@ describe('plain reporter', () => {
   });
 
   it('names why an engine was chosen unless it is the default socket', () => {
-    const err = new Capture();
+    const err = new CaptureStream();
     createPlainReporter(err).emit({ type: 'build.start', engine: 'unix:///var/run/docker.sock', engineReason: 'the default socket', engineSource: 'default', dockerfile: 'Dockerfile', tags: [] });
     expect(err.text).toBe('Building Dockerfile on unix:///var/run/docker.sock\n');
   });
 
   it('says that an unchanged build was skipped', () => {
-    const err = new Capture();
+    const err = new CaptureStream();
     createPlainReporter(err).emit({ type: 'build.skipped', imageId: ID, digest: `sha256:${'c'.repeat(64)}`, tags: ['a:1', 'a:2'] });
     expect(err.text).toBe(`Unchanged since abababababab (build digest sha256:cccccccccccc…): nothing sent; tagged a:1, a:2\n`);
   });
@@ -75,7 +53,7 @@ describe('plain reporter', () => {
 
 describe('json reporter', () => {
   it('writes each event as one JSON line', () => {
-    const out = new Capture();
+    const out = new CaptureStream();
     const reporter = createJsonReporter(out);
     events.forEach(reporter.emit);
     const lines = out.text.trimEnd().split('\n');
@@ -86,7 +64,7 @@ describe('json reporter', () => {
 
 describe('tty reporter', () => {
   it('draws the upload and step bars and the step output below them', async () => {
-    const err = new Capture();
+    const err = new CaptureStream();
     err.isTTY = true;
     const reporter = createTtyReporter(err);
     events.slice(0, 7).forEach(reporter.emit);
@@ -108,8 +86,8 @@ describe('tty reporter', () => {
 
 describe('chooseReporter', () => {
   it('prefers --json, then --quiet, then the terminal, then plain lines', () => {
-    const out = new Capture();
-    const err = new Capture();
+    const out = new CaptureStream();
+    const err = new CaptureStream();
     const step: PackEvent = { type: 'build.step', index: 1, total: 1, instruction: 'FROM x' };
     chooseReporter({ json: true, quiet: true, stdout: out, stderr: err, interactive: true }).emit(step);
     expect(out.text).toBe(`${JSON.stringify(step)}\n`);
