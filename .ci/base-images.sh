@@ -3,11 +3,16 @@
 #   busybox:local  /bin/busybox (static) and its applet links; ENV PATH=/bin
 #   node:local     this machine's own node binary, its shared libraries and npm, on busybox;
 #                  user node (uid 1000); ENV PATH=/usr/local/bin:/bin, NODE_EXTRA_CA_CERTS
+#   python:local   Debian bookworm (debootstrap minbase) with Debian's python3, pip, Flask and
+#                  gunicorn; `python` and `pip` on PATH like the official image. PyPI is out of
+#                  reach here, so what a test app needs comes from Debian and pip finds it installed.
 # An existing image is kept (node:local is rebuilt when the host's node version changed), so
 # reruns take seconds. Then both images are proven by running them.
 #
 # Usage: bash .ci/base-images.sh [--force]     (--force rebuilds both)
-# Needs: a running engine, busybox-static, node. Root is not needed: ownership is set in the tar.
+# Needs: a running engine, busybox-static, node, debootstrap and the Debian mirror (PACK_DEBIAN_MIRROR,
+# default http://deb.debian.org/debian). busybox:local and node:local need no root (ownership is
+# set in the tar); debootstrap does.
 set -euo pipefail
 
 ci_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -124,6 +129,43 @@ build_node() {
     "$tarball" node:local >/dev/null
 }
 
+# The Debian packages in python:local; a change here rebuilds it (they are its label).
+PYTHON_PACKAGES=python3,python3-pip,python3-flask,gunicorn,passwd
+
+build_python() {
+  if ((force == 0)) && image_exists python:local; then
+    local built_with
+    built_with=$(docker image inspect python:local --format '{{ index .Config.Labels "dev.pack.ci.packages" }}' 2>/dev/null || true)
+    if [[ $built_with == "$PYTHON_PACKAGES" ]]; then
+      ci_log "python:local exists ($PYTHON_PACKAGES); keeping it"
+      return
+    fi
+    ci_log "python:local was built with '${built_with:-unknown}', wanted $PYTHON_PACKAGES; rebuilding"
+  fi
+  command -v debootstrap >/dev/null || ci_die "debootstrap is missing (apt-get install debootstrap)"
+  local root=$work/python mirror=${PACK_DEBIAN_MIRROR:-http://deb.debian.org/debian} start=$SECONDS
+  ci_log "debootstrap --variant=minbase bookworm with $PYTHON_PACKAGES from $mirror"
+  if ! ci_sudo debootstrap --variant=minbase --include="$PYTHON_PACKAGES" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+    tail -n 30 "$work/debootstrap.log" >&2
+    ci_die "debootstrap failed (log above)"
+  fi
+  # As in the official image: `python` and `pip` are the image's Python 3.
+  ci_sudo ln -sf python3 "$root/usr/bin/python"
+  ci_sudo rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  ci_log "importing python:local ($(ci_sudo du -sh "$root" | cut -f1), debootstrap took $((SECONDS - start)) s)"
+  # PIP_BREAK_SYSTEM_PACKAGES: Debian marks its Python externally managed (PEP 668); the official
+  # image's pip installs into the system Python, and so does this one.
+  ci_sudo tar --numeric-owner -C "$root" -c . |
+    docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV LANG=C.UTF-8' \
+      --change 'ENV PIP_BREAK_SYSTEM_PACKAGES=1' \
+      --change "LABEL dev.pack.ci.packages=$PYTHON_PACKAGES" \
+      --change 'CMD ["python3"]' \
+      - python:local >/dev/null
+  ci_sudo rm -rf "$root"
+}
+
 prove() {
   local out expected
   out=$(docker run --rm --network none busybox:local sh -c 'echo busybox-ok')
@@ -137,9 +179,13 @@ prove() {
   out=$(docker run --rm --network none --user node node:local sh -c 'cd && touch ok && id -u && ls -d /tmp')
   [[ $out == $'1000\n/tmp' ]] || ci_die "node:local: user node cannot write its home (got '$out')"
   ci_log "proven: busybox:local runs sh; node:local runs node $(node --version) and npm $expected (as root and as node)"
+  out=$(docker run --rm --network none python:local sh -c 'python -c "import flask, sys; print(sys.version_info[0])" && pip --version >/dev/null && command -v gunicorn && command -v useradd')
+  [[ $out == $'3\n/usr/bin/gunicorn\n/usr/sbin/useradd' ]] || ci_die "python:local: python, flask, pip, gunicorn or useradd missing (got '$out')"
+  ci_log "proven: python:local runs python 3 with flask, pip and gunicorn"
 }
 
 docker version >/dev/null 2>&1 || ci_die "no Docker engine answers 'docker version' (start one: bash .ci/run)"
 build_busybox
 build_node
+build_python
 prove

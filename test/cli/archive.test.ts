@@ -5,13 +5,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOffset } from '../support/archive-fixtures.js';
 import { PACK_TEST_LABEL, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { writeTree } from '../support/tree.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -51,10 +52,7 @@ function pack(args: string[], options: { cwd?: string; env?: Record<string, stri
 }
 
 async function project(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  for (const [path, content] of Object.entries(files)) await writeFile(join(dir, path), content);
-  return dir;
+  return writeTree(join(root, name), files);
 }
 
 function tag(prefix: string): string {

@@ -2,12 +2,13 @@
  * `pack build` as a user runs it: the built binary (dist/cli/main.js) spawned in temp dirs, its exit
  * codes, stderr lines and stdout results.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runPack, type PackRun } from '../support/run-pack.js';
 import { createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { writeTree } from '../support/tree.js';
 
 
 let root: string;
@@ -27,10 +28,7 @@ function pack(args: string[], options: { cwd: string; env?: Record<string, strin
 }
 
 async function project(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  for (const [path, content] of Object.entries(files)) await writeFile(join(dir, path), content);
-  return dir;
+  return writeTree(join(root, name), files);
 }
 
 function tag(prefix: string): string {

@@ -6,15 +6,16 @@
  * warnings and errors across the thread boundary unchanged.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/context/prepare.js';
 import { tarContext } from '../../src/context/tar-encoder.js';
 import type { WalkMode } from '../../src/context/walk.js';
 import { assertBuilt, runPack, unprivileged } from '../support/run-pack.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 let base: string;
 let dir: string;
@@ -34,12 +35,7 @@ beforeEach(() => {
   mkdirSync(dir, { mode: 0o755 });
 });
 
-function tree(files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(dir, files);
 
 async function inThreadTar(mode: WalkMode): Promise<Buffer> {
   const chunks: Buffer[] = [];

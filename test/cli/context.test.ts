@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, runPack, unprivileged } from '../support/run-pack.js';
 import { readTarEntries } from '../support/tar-read.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 let base: string;
 let dir: string;
@@ -26,12 +27,7 @@ beforeEach(() => {
   mkdirSync(dir, { mode: 0o755 });
 });
 
-function tree(files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(dir, files);
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const pack = (args: string[], env: Record<string, string> = {}) => runPack(args, { cwd: dir, home: base, env });

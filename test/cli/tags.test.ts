@@ -4,11 +4,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTree } from '../support/tree.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 let root: string;
@@ -34,9 +35,7 @@ function pack(args: string[], cwd: string): Promise<{ code: number | null; stdou
 }
 
 async function repo(name: string, files: Record<string, string>, tag?: string): Promise<{ dir: string; short: string }> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  for (const [path, content] of Object.entries(files)) await writeFile(join(dir, path), content);
+  const dir = writeTree(join(root, name), files);
   const git = (...args: string[]): string =>
     execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
   git('init', '-q');

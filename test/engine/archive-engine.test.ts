@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -24,6 +24,7 @@ import type { PackEvent } from '../../src/progress/events.js';
 import { dataOffset, flipped } from '../support/archive-fixtures.js';
 import { PACK_TEST_LABELS, createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
 import { readTarEntries } from '../support/tar-read.js';
+import { writeTree } from '../support/tree.js';
 
 const TEST_LABEL = Object.entries(PACK_TEST_LABELS).map(([k, v]) => `${k}=${v}`);
 
@@ -43,11 +44,7 @@ afterAll(async () => {
 });
 
 async function project(name: string, files: Record<string, string>, options: { git?: boolean } = {}): Promise<string> {
-  const dir = join(root, name);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
+  const dir = writeTree(join(root, name), files);
   if (options.git === true) {
     const git = (...args: string[]): void => {
       const result = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '2024-05-01T12:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T12:00:00Z' } });

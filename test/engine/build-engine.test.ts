@@ -2,9 +2,9 @@
  * pack build against the real engine: what arrives in the image, what the engine reports, and
  * what is left behind. Every image is uniquely named, labelled dev.pack.test=1, and removed.
  */
-import { chmod, mkdtemp, readFile, rm, truncate, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseBuildOptions, type BuildFlags } from '../../src/build/build-options.js';
@@ -16,6 +16,7 @@ import type { RegistryAuthResolver } from '../../src/engine/registry-config.js';
 import { ExitCode, PackError, UsageError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
 import { PACK_TEST_LABELS, createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { writeTree } from '../support/tree.js';
 
 const TEST_LABEL = Object.entries(PACK_TEST_LABELS).map(([k, v]) => `${k}=${v}`);
 
@@ -35,12 +36,7 @@ afterAll(async () => {
 });
 
 async function project(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(root, name);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
+  return writeTree(join(root, name), files);
 }
 
 function tag(prefix: string): string {

@@ -1,8 +1,10 @@
 /**
  * Generated Dockerfiles against the real engine: a Node fixture with a real npm dependency (lockfile
- * committed) is planned with `--base node:local`, built with the docker CLI's classic builder
- * (`pack build` is a separate command; this proves the generated text itself), run, edited in its
- * source only, and rebuilt. The proof of a cache-friendly Dockerfile is in the image layers: every
+ * committed) is planned with `--base node:local`, and a Flask app served by gunicorn with
+ * `--base python:local` (Debian's Python; PyPI is out of reach, so its pinned requirements are the
+ * versions Debian installed and pip finds them satisfied). Each is built with the docker CLI's
+ * classic builder (`pack build` is a separate command; this proves the generated text itself), run,
+ * edited in its source only, and rebuilt. The proof of a cache-friendly Dockerfile is in the image layers: every
  * layer up to and including the dependency install is the same digest after the edit, and only the
  * code layer differs (RootFS.Layers, not timings).
  *
@@ -57,8 +59,15 @@ describeEngine('generated Dockerfile, built and run by the engine', () => {
   const dirs: string[] = [];
   let baseLayers: string[] = [];
 
+  let pythonLayers: string[] = [];
+
   beforeAll(async () => {
     baseLayers = await layers('node:local');
+    try {
+      pythonLayers = await layers('python:local');
+    } catch (error) {
+      throw new Error(`python:local is missing: make it with \`bash .ci/base-images.sh\` (${String(error)})`);
+    }
   });
 
   afterAll(async () => {
@@ -67,11 +76,11 @@ describeEngine('generated Dockerfile, built and run by the engine', () => {
   });
 
   /** Copies a fixture to a fresh temp dir and writes the Dockerfile and .dockerignore pack plans for it. */
-  async function project(fixture: string): Promise<{ dir: string; plan: ProjectPlan }> {
+  async function project(fixture: string, base = 'node:local'): Promise<{ dir: string; plan: ProjectPlan }> {
     const dir = await mkdtemp(join(tmpdir(), `pack-generated-${fixture}-`));
     dirs.push(dir);
     await cp(join(FIXTURES, fixture), dir, { recursive: true });
-    const { plan } = createProjectPlan(diskProjectFiles(dir), { flags: { base: 'node:local' } });
+    const { plan } = createProjectPlan(diskProjectFiles(dir), { flags: { base } });
     if (!plan.generated) throw new Error('no generated Dockerfile');
     await writeFile(join(dir, 'Dockerfile'), plan.generated.text);
     await writeFile(join(dir, '.dockerignore'), plan.generated.dockerignore);
@@ -134,4 +143,56 @@ describeEngine('generated Dockerfile, built and run by the engine', () => {
     expect(second.slice(0, -1)).toEqual(first.slice(0, -1));
     expect(second.at(-1)).not.toBe(first.at(-1));
   });
+
+  it('Python: a Flask app served by gunicorn builds, answers HTTP, and keeps the pip layer after a source-only edit', async () => {
+    const { dir, plan } = await project('python-engine-flask', 'python:local');
+    expect(plan.generated?.template).toBe('templates/python.Dockerfile');
+    expect(plan.build.images).toEqual(['python:local']);
+    const name = uniqueName('generated-python');
+
+    await build(dir, plan, `${name}:1`, 'rev-1');
+    expect(await serve(`${name}:1`)).toBe('hello from pack\n');
+    const first = await layers(`${name}:1`);
+
+    const source = join(dir, 'app.py');
+    await writeFile(source, (await readFile(source, 'utf8')).replace('hello from pack', 'edited app'));
+    const output = await build(dir, plan, `${name}:2`, 'rev-2');
+    expect(await serve(`${name}:2`)).toBe('edited app\n');
+    const second = await layers(`${name}:2`);
+
+    // python:local's layer, then WORKDIR, useradd, requirements.txt, pip install, and the code.
+    expect(first).toHaveLength(pythonLayers.length + 5);
+    expect(second.slice(0, -1)).toEqual(first.slice(0, -1));
+    expect(second.at(-1)).not.toBe(first.at(-1));
+    expect(output).toMatch(/RUN pip install --no-cache-dir -r requirements.txt\n ---> Using cache\n/);
+
+    const info = await createDocker().getImage(`${name}:2`).inspect();
+    expect(info.Config.User).toBe('10001:10001');
+    expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['8000/tcp']);
+    expect(info.Config.Cmd).toEqual(['gunicorn', 'app:app']);
+  });
+
+  /**
+   * Starts the image with its own CMD (no network but loopback) and fetches / from inside the
+   * container once gunicorn listens; the container is removed afterwards.
+   */
+  async function serve(image: string): Promise<string> {
+    const container = (await docker(['run', '--detach', '--network', 'none', '--label', PACK_TEST_LABEL, image])).trim();
+    try {
+      const fetch = 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8000/", timeout=2).read().decode(), end="")';
+      let last: unknown;
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        try {
+          return await docker(['exec', container, 'python', '-c', fetch]);
+        } catch (error) {
+          last = error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      const logs = await docker(['logs', container]).catch(() => '');
+      throw new Error(`${image} did not answer on 127.0.0.1:8000 within 10 s; its logs:\n${logs}\n${String(last)}`);
+    } finally {
+      await docker(['rm', '--force', container]).catch(() => '');
+    }
+  }
 });

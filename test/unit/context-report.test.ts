@@ -1,10 +1,11 @@
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/context/prepare.js';
 import { buildContextReport } from '../../src/context/report.js';
 import { explainPath } from '../../src/context/why.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 let root: string;
 beforeEach(() => {
@@ -12,13 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function tree(files: Record<string, string | number>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, typeof content === 'number' ? Buffer.alloc(content) : content);
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(root, files);
 
 describe('context report', () => {
   it('counts what is sent and attributes exclusions to their lines', () => {

@@ -5,14 +5,15 @@
  * test/cli/context-walk-worker.test.ts), and the tar encoder taking batches as they come.
  */
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContextEntry } from '../../src/context/entry.js';
 import { prepareContext } from '../../src/context/prepare.js';
 import { tarContext } from '../../src/context/tar-encoder.js';
 import { packBatch, unpackBatch } from '../../src/context/walk-batch.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 let root: string;
 beforeEach(() => {
@@ -22,12 +23,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function tree(files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(root, files);
 
 async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];

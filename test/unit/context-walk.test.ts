@@ -1,13 +1,14 @@
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prepareContext, type ContextRequest } from '../../src/context/prepare.js';
 import { judgePath } from '../../src/context/walk.js';
 import { PackError, UsageError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 let root: string;
 beforeEach(() => {
@@ -18,14 +19,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function tree(files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    if (path.endsWith('/')) mkdirSync(full, { recursive: true });
-    else writeFileSync(full, content);
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(root, files);
 
 function paths(request: Partial<ContextRequest> = {}): string[] {
   const context = prepareContext({ contextDir: root, mode: 'buildkit', ...request });

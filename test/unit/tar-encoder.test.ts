@@ -42,6 +42,7 @@ import { PackError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
 import { captureDockerCliContext, dockerCliVersion } from '../support/docker-cli-oracle.js';
 import { readTar } from '../support/tar-read.js';
+import { writeTree, type TreeFiles } from '../support/tree.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -58,18 +59,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Writes files (string or Buffer content; a trailing slash makes a directory) under `root`. */
-function tree(files: Record<string, string | Buffer>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, path);
-    if (path.endsWith('/')) {
-      mkdirSync(full, { recursive: true });
-    } else {
-      mkdirSync(join(full, '..'), { recursive: true });
-      writeFileSync(full, content);
-    }
-  }
-}
+const tree = (files: TreeFiles): string => writeTree(root, files);
 
 /** Sets every mtime under `root` to T (symlinks themselves included), deepest first. */
 function fixMtimes(dir = root): void {

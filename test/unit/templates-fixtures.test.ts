@@ -43,6 +43,7 @@ const CASES: ReadonlyArray<{ name: string; flags?: PlanFlags }> = [
   { name: 'node-yarn-classic' },
   { name: 'python-conda' },
   { name: 'python-django-dev' },
+  { name: 'python-engine-flask', flags: { base: 'python:local' } },
   { name: 'python-main-package' },
   { name: 'python-monorepo', flags: { app: 'services/billing' } },
   { name: 'python-monorepo', flags: { app: 'services/reports' } },
