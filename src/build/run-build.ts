@@ -134,7 +134,12 @@ export async function runBuild(request: BuildRequest, deps: BuildDeps): Promise<
     }
     deps.emit(event);
   };
-  const labels = digest !== undefined ? { ...request.labels, [BUILD_DIGEST_LABEL]: digest } : request.labels;
+  // A generated Dockerfile sets the labels its build args carry (LABEL …="${ARG}"); passing them
+  // in the query as well would add one more LABEL step each to the classic builder's run.
+  const setByDockerfile = new Set((request.labelArgs ?? []).map(({ label }) => label));
+  const labels = Object.fromEntries(
+    Object.entries(digest !== undefined ? { ...request.labels, [BUILD_DIGEST_LABEL]: digest } : request.labels).filter(([key]) => !setByDockerfile.has(key)),
+  );
   const registryConfig = request.registryAuth
     ? await request.registryAuth([...new Set(facts.stages.filter((stage) => !stage.fromStage).map((stage) => registryOf(stage.from)))], signal)
     : undefined;

@@ -123,6 +123,37 @@ async function containersMentioning(marker: string): Promise<string[]> {
 }
 
 describeEngine('pack build on the real engine', () => {
+  it('a generated Dockerfile sets its OCI labels from build args; they are not passed again as LABEL steps', async () => {
+    const dir = await project('label-args', { 'hello.txt': 'hi\n' });
+    const created = '2024-05-01T12:00:00Z';
+    const dockerfile = ['FROM busybox:local', 'COPY hello.txt /', 'ARG OCI_CREATED', 'LABEL org.opencontainers.image.created="${OCI_CREATED}"', ''].join('\n');
+    const parsed = parseBuildOptions({ tag: [tag('label-args')], label: TEST_LABEL }, {});
+    const events: PackEvent[] = [];
+    const result = await runBuild(
+      {
+        contextDir: dir,
+        options: parsed,
+        dockerfileContent: Buffer.from(dockerfile),
+        dockerfileDisplay: '(generated)',
+        labels: { ...parsed.labels, 'org.opencontainers.image.created': created },
+        labelArgs: [{ arg: 'OCI_CREATED', label: 'org.opencontainers.image.created' }],
+        cacheFile: join(root, 'stat-cache', 'label-args.json'),
+      },
+      { engine, emit: (event) => events.push(event) },
+    );
+    images.push(result.imageId);
+    const info = await docker.getImage(result.imageId).inspect();
+    expect(info.Config.Labels).toMatchObject({ 'org.opencontainers.image.created': created, ...PACK_TEST_LABELS });
+    // FROM, COPY, ARG, LABEL, then one LABEL step per query label: dev.pack.test and the build digest only.
+    const steps = events.filter((event): event is Extract<PackEvent, { type: 'build.step' }> => event.type === 'build.step');
+    expect(steps.map((step) => step.instruction).filter((text) => text.startsWith('LABEL'))).toEqual([
+      'LABEL org.opencontainers.image.created="${OCI_CREATED}"',
+      'LABEL dev.pack.build.digest=' + String(result.buildDigest),
+      'LABEL dev.pack.test=1',
+    ]);
+    expect(result.steps).toBe(6);
+  });
+
   it('builds a busybox fixture that runs, with build args, labels and every tag applied', async () => {
     const dir = await project('busybox', {
       Dockerfile: [
