@@ -31,6 +31,20 @@ trap 'rm -rf "$work"' EXIT
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# image_current IMAGE LABEL VALUE: true (and says so) when IMAGE exists, --force was not given and
+# its LABEL is VALUE, the input it was made from; otherwise says why it is (re)built.
+image_current() {
+  local image=$1 label=$2 wanted=$3 built_with
+  ((force == 0)) && image_exists "$image" || return 1
+  built_with=$(docker image inspect "$image" --format "{{ index .Config.Labels \"$label\" }}" 2>/dev/null || true)
+  if [[ $built_with == "$wanted" ]]; then
+    ci_log "$image exists ($label=$wanted); keeping it"
+    return 0
+  fi
+  ci_log "$image was made from $label='${built_with:-unknown}', wanted '$wanted'; rebuilding"
+  return 1
+}
+
 # busybox_rootfs DIR: /bin/busybox plus one symlink per applet, /tmp (1777), root in /etc/passwd.
 busybox_rootfs() {
   local root=$1 busybox applet
@@ -80,15 +94,7 @@ build_node() {
   node_version=$("$node_bin" --version)
   npm_dir=$(npm_dir)
 
-  if ((force == 0)) && image_exists node:local; then
-    local built_with
-    built_with=$(docker image inspect node:local --format '{{ index .Config.Labels "dev.pack.ci.node-version" }}' 2>/dev/null || true)
-    if [[ $built_with == "$node_version" ]]; then
-      ci_log "node:local exists (node $node_version); keeping it"
-      return
-    fi
-    ci_log "node:local was built from node '${built_with:-unknown}', host has $node_version; rebuilding"
-  fi
+  image_current node:local dev.pack.ci.node-version "$node_version" && return
 
   local root=$work/node lib
   busybox_rootfs "$root"
@@ -133,15 +139,7 @@ build_node() {
 PYTHON_PACKAGES=python3,python3-pip,python3-flask,gunicorn,passwd
 
 build_python() {
-  if ((force == 0)) && image_exists python:local; then
-    local built_with
-    built_with=$(docker image inspect python:local --format '{{ index .Config.Labels "dev.pack.ci.packages" }}' 2>/dev/null || true)
-    if [[ $built_with == "$PYTHON_PACKAGES" ]]; then
-      ci_log "python:local exists ($PYTHON_PACKAGES); keeping it"
-      return
-    fi
-    ci_log "python:local was built with '${built_with:-unknown}', wanted $PYTHON_PACKAGES; rebuilding"
-  fi
+  image_current python:local dev.pack.ci.packages "$PYTHON_PACKAGES" && return
   command -v debootstrap >/dev/null || ci_die "debootstrap is missing (apt-get install debootstrap)"
   local root=$work/python mirror=${PACK_DEBIAN_MIRROR:-http://deb.debian.org/debian} start=$SECONDS
   ci_log "debootstrap --variant=minbase bookworm with $PYTHON_PACKAGES from $mirror"
