@@ -9,7 +9,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { HashWorker } from './hash-worker.js';
+import type { HashWorker } from '../hash-worker.js';
 import type { TarEvent, TarMember, TarMemberType } from './tar-parser.js';
 
 /** Members at least this large are hashed on the worker thread, when there is one. */

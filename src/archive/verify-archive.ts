@@ -17,7 +17,7 @@ import { isPackMember, CONTEXT_MEMBER, DOCKERFILE_MEMBER, MANIFEST_MEMBER, SUMS_
 import { ManifestError, parseManifest, type ArchiveManifest } from './archive-manifest.js';
 import { digestMismatch, problem, type ArchiveProblem } from './archive-problem.js';
 import { openArchive, type OpenedArchive } from './archive-input.js';
-import { HashWorker } from './hash-worker.js';
+import { HashWorker } from '../hash-worker.js';
 import { readImagePart, type ImagePart } from './image-part.js';
 import { MemberDigester, type DigestedMember } from './member-digests.js';
 import { hardlinkTarget, memberPath, symlinkTarget } from './member-path.js';

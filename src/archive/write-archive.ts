@@ -14,7 +14,7 @@ import { CONTEXT_MEMBER, DOCKERFILE_MEMBER, MANIFEST_MEMBER, PACK_DIR, README_ME
 import { serializeManifest, type ArchiveManifest, type ArchiveMember } from './archive-manifest.js';
 import type { SavedImage } from './docker-save-layout.js';
 import { readImagePart } from './image-part.js';
-import { HashWorker } from './hash-worker.js';
+import { HashWorker } from '../hash-worker.js';
 import { MemberDigester, type DigestedMember } from './member-digests.js';
 import { TarFormatError, TarParser } from './tar-parser.js';
 

@@ -9,14 +9,14 @@
  * output buffers (small files with one synchronous read each: see read-file.ts), at most
  * BATCH_SIZE bytes between two yields to the event loop; large files are read asynchronously in
  * chunks, only as fast as the consumer takes them. The SHA-256 of the output is computed as it
- * flows, on a worker thread once the archive is large (stream-digest.ts).
+ * flows, on a worker thread once the archive is large (../hash-worker.ts).
  */
 import { Readable, addAbortSignal } from 'node:stream';
 import type { ContextEntry } from './entry.js';
 import { PackError } from '../errors.js';
 import { silent, type Emit } from '../progress/events.js';
 import { readFileChunks, readFileIntoSync } from './read-file.js';
-import { StreamDigest } from './stream-digest.js';
+import { HashWorker } from '../hash-worker.js';
 import {
   END_OF_ARCHIVE_SIZE,
   TypeFlag,
@@ -70,6 +70,13 @@ const EVENT_LOOP_TURN_MS = 10;
 /** Progress events at most every this many members or bytes. */
 const PROGRESS_ENTRIES = 64;
 const PROGRESS_BYTES = 8 * 1024 * 1024;
+/** The digest's shared ring (it bounds what waits to be hashed). */
+const DIGEST_RING_SIZE = 8 * 1024 * 1024;
+/**
+ * The digest's thread starts once the archive passes this size, so that its start (20–40 ms)
+ * overlaps with producing the next megabytes; a smaller archive is hashed in place.
+ */
+const DIGEST_THREAD_AT = 256 * 1024;
 
 /**
  * Entries in order: a list or any iterable of them, or an async iterable of entries or of
@@ -215,7 +222,7 @@ async function* encode(
   totalBytes: number | undefined,
 ): AsyncGenerator<Buffer, void, undefined> {
   const emit = options.emit ?? silent;
-  const digest = options.digest === false ? undefined : new StreamDigest();
+  const digest = options.digest === false ? undefined : new HashWorker({ ringSize: DIGEST_RING_SIZE, startAt: DIGEST_THREAD_AT });
   let bytes = 0;
   let files = 0;
   let reportedFiles = 0;
@@ -308,11 +315,11 @@ async function* encode(
     output.commit(END_OF_ARCHIVE_SIZE);
     output.flush();
     for (const piece of output.takeReady()) yield await counted(piece);
-    const sha256 = await digest?.digest();
+    const sha256 = digest === undefined ? undefined : (await digest.digest()).slice('sha256:'.length);
     emit({ type: 'context.progress', files, bytes, totalBytes });
     emit({ type: 'context.done', files, bytes, ...(sha256 === undefined ? {} : { sha256 }) });
   } finally {
-    digest?.close();
+    await digest?.close();
     if (!exhausted) await iterator.return?.();
   }
 }

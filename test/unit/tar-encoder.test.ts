@@ -36,7 +36,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContextEntry } from '../../src/context/entry.js';
 import { SMALL_FILE_MAX, tarContext, tarSize, type TarContextOptions } from '../../src/context/tar-encoder.js';
-import { StreamDigest } from '../../src/context/stream-digest.js';
 import { TypeFlag, encodeTarHeader } from '../../src/context/tar-header.js';
 import { PackError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
@@ -721,29 +720,5 @@ describe('PackError shape', () => {
     const error = await pack(entries).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PackError);
     expect((error as PackError).exitCode).toBe(1);
-  });
-});
-
-describe('stream digest (sha256 on a worker through a shared ring)', () => {
-  it('equals sha256 of the stream for short streams (in place), long ones (worker) and chunks larger than the ring', async () => {
-    const data = Buffer.alloc(300_000);
-    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
-    for (const total of [0, 1000, 5000, 300_000]) {
-      const digest = new StreamDigest({ ringSize: 16 * 1024 });
-      // Uneven chunks, some bigger than the whole ring, so regions wrap around.
-      for (let at = 0, step = 1; at < total; step = (step * 37 + 11) % 40_000) {
-        const end = Math.min(total, at + step);
-        await digest.update(data.subarray(at, end));
-        at = end;
-      }
-      expect(await digest.digest()).toBe(sha256(data.subarray(0, total)));
-    }
-  });
-
-  it('can be abandoned without waiting for the worker', async () => {
-    const digest = new StreamDigest({ ringSize: 4096 });
-    await digest.update(Buffer.alloc(3000, 1));
-    digest.close();
-    await expect(digest.update(Buffer.alloc(1))).resolves.toBeUndefined();
   });
 });
