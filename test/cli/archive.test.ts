@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOffset } from '../support/archive-fixtures.js';
-import { PACK_TEST_LABEL, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { PACK_TEST_LABEL, describeEngine, removeImages, trackedTag } from '../support/engine.js';
 import { writeTree } from '../support/tree.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -55,11 +55,7 @@ async function project(name: string, files: Record<string, string>): Promise<str
   return writeTree(join(root, name), files);
 }
 
-function tag(prefix: string): string {
-  const name = `${uniqueName(prefix)}:cli`;
-  images.push(name);
-  return name;
-}
+const tag = (prefix: string): string => trackedTag(images, prefix, 'cli');
 
 const FIXTURE = { Dockerfile: 'FROM busybox:local\nCOPY message.txt /message.txt\nCMD ["cat", "/message.txt"]\n', 'message.txt': 'restored and running\n' };
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runPack, type PackRun } from '../support/run-pack.js';
-import { createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { createDocker, describeEngine, removeImages, trackedTag } from '../support/engine.js';
 import { writeTree } from '../support/tree.js';
 
 
@@ -31,11 +31,7 @@ async function project(name: string, files: Record<string, string>): Promise<str
   return writeTree(join(root, name), files);
 }
 
-function tag(prefix: string): string {
-  const name = `${uniqueName(prefix)}:cli`;
-  images.push(name);
-  return name;
-}
+const tag = (prefix: string): string => trackedTag(images, prefix, 'cli');
 
 describe('pack build without an engine', () => {
   it('says in one line where it tried to reach the engine and how to fix it, exit 3', async () => {

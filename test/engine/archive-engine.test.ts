@@ -22,11 +22,11 @@ import { resolveEndpoint } from '../../src/engine/endpoint.js';
 import type { ArchiveEngine, Engine } from '../../src/engine/engine.js';
 import type { PackEvent } from '../../src/progress/events.js';
 import { dataOffset, flipped } from '../support/archive-fixtures.js';
-import { PACK_TEST_LABELS, createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { PACK_TEST_LABEL, PACK_TEST_LABELS, createDocker, describeEngine, removeImages, trackedTag, uniqueName } from '../support/engine.js';
 import { readTarEntries } from '../support/tar-read.js';
 import { writeTree } from '../support/tree.js';
 
-const TEST_LABEL = Object.entries(PACK_TEST_LABELS).map(([k, v]) => `${k}=${v}`);
+const TEST_LABEL = [PACK_TEST_LABEL];
 
 let root: string;
 const images: string[] = [];
@@ -57,11 +57,7 @@ async function project(name: string, files: Record<string, string>, options: { g
   return dir;
 }
 
-function tag(prefix: string): string {
-  const name = `${uniqueName(prefix)}:archive`;
-  images.push(name);
-  return name;
-}
+const tag = (prefix: string): string => trackedTag(images, prefix, 'archive');
 
 interface Archived {
   result: ArchiveResult;

@@ -15,10 +15,10 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { RegistryAuthResolver } from '../../src/engine/registry-config.js';
 import { ExitCode, PackError, UsageError } from '../../src/errors.js';
 import type { PackEvent } from '../../src/progress/events.js';
-import { PACK_TEST_LABELS, createDocker, describeEngine, removeImages, uniqueName } from '../support/engine.js';
+import { PACK_TEST_LABEL, PACK_TEST_LABELS, createDocker, describeEngine, removeImages, trackedTag } from '../support/engine.js';
 import { writeTree } from '../support/tree.js';
 
-const TEST_LABEL = Object.entries(PACK_TEST_LABELS).map(([k, v]) => `${k}=${v}`);
+const TEST_LABEL = [PACK_TEST_LABEL];
 
 let root: string;
 const images: string[] = [];
@@ -39,11 +39,7 @@ async function project(name: string, files: Record<string, string>): Promise<str
   return writeTree(join(root, name), files);
 }
 
-function tag(prefix: string): string {
-  const name = `${uniqueName(prefix)}:test`;
-  images.push(name);
-  return name;
-}
+const tag = (prefix: string): string => trackedTag(images, prefix, 'test');
 
 /** Counts build() calls on the real engine, so a test can prove that nothing was sent. */
 function counting(inner: Engine): Engine & { builds: number } {

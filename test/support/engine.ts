@@ -180,6 +180,13 @@ export function uniqueName(prefix: string): string {
   return cleaned === '' ? `pack-test-${suffix}` : `pack-test-${cleaned}-${suffix}`;
 }
 
+/** A unique `<name>:<tag>` (uniqueName), added to `images` so that the suite's afterAll removes it. */
+export function trackedTag(images: string[], prefix: string, tag: string): string {
+  const name = `${uniqueName(prefix)}:${tag}`;
+  images.push(name);
+  return name;
+}
+
 /**
  * Best-effort cleanup for `afterAll`/`finally`: removes each image reference (tag or ID), forced so
  * that stopped test containers do not pin it. A missing image (404) is fine; any other failure is
