@@ -91,7 +91,7 @@ async function* produceWith(worker: HashWorker, content: ArchiveContent, summary
     expand: (name) => name.startsWith('blobs/'),
     worker,
   });
-  let tail = Buffer.alloc(0);
+  let tail = NOTHING;
   let forwarded = 0;
   try {
     for await (const chunk of content.image) {
@@ -107,7 +107,10 @@ async function* produceWith(worker: HashWorker, content: ArchiveContent, summary
       const take = parser.committed - forwarded;
       if (take > 0) yield count(buffer.subarray(0, take));
       forwarded += Math.max(0, take);
-      tail = Buffer.from(buffer.subarray(Math.max(0, take)));
+      // What is held back (a zero block that may start the end-of-archive marker) is copied, so
+      // that the chunk it came from is not kept alive; usually nothing is.
+      const held = buffer.subarray(Math.max(0, take));
+      tail = held.length === 0 ? NOTHING : Buffer.from(held);
     }
     parser.finish();
     await digester.settle();
@@ -191,6 +194,8 @@ async function* produceWith(worker: HashWorker, content: ArchiveContent, summary
   summary.manifest = manifest;
   summary.manifestDigest = sha256(manifestBytes);
 }
+
+const NOTHING = Buffer.alloc(0);
 
 function recordOf(member: DigestedMember): ArchiveMember {
   const type = member.type === 'file' || member.type === 'dir' || member.type === 'symlink' || member.type === 'hardlink' ? member.type : undefined;
